@@ -1,0 +1,85 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from .models import Invitation, Membership, Organization, Service, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["email", "role", "invited_by", "created_at", "accepted_at"]
+    readonly_fields = ["invited_by", "created_at", "accepted_at"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "language", "time_zone", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal details"), {"fields": ["full_name", "language", "time_zone"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
+    ]
+    inlines = [MembershipInline]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "tier", "account_manager", "member_count", "created_at"]
+    list_filter = ["tier", "account_manager"]
+    search_fields = ["name", "memberships__user__email", "services__name"]
+    autocomplete_fields = ["account_manager"]
+    inlines = [MembershipInline, ServiceInline, InvitationInline]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("account_manager")
+            .annotate(member_total=Count("memberships", distinct=True))
+        )
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organization", "region", "identifier"]
+    list_filter = ["kind", "region", "organization__tier"]
+    search_fields = ["name", "identifier", "organization__name"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization__tier"]
+    search_fields = ["user__email", "organization__name"]
+    list_select_related = ["user", "organization"]
+    autocomplete_fields = ["user", "organization"]

@@ -1,0 +1,91 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.models import Membership, Organization, User
+from support.outbox.tasks import deliver_pending
+
+PASSWORD = "a-Long-test-passw0rd"
+
+
+@pytest.fixture(autouse=True)
+def outbox_delivery(settings, tmp_path):
+    """Mail takes the real path in tests: the outbox table, then the delivery task.
+
+    Delivery goes to Django's in-memory backend, so tests read django.core.mail.outbox
+    after calling the `send_queued_mail` fixture.
+    """
+    settings.EMAIL_BACKEND = "support.outbox.backend.OutboxBackend"
+    settings.OUTBOX_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+
+
+@pytest.fixture
+def send_queued_mail(db):
+    """Run the outbox delivery task and return every message delivered so far."""
+
+    def send():
+        deliver_pending()
+        return list(mail.outbox)
+
+    return send
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email, password=PASSWORD, **fields):
+    user = User.objects.create_user(email=email, password=password, **fields)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def make_organization(name="Acme Corp", tier=Organization.Tier.BUSINESS, **members):
+    organization = Organization.objects.create(name=name, tier=tier)
+    for role, users in members.items():
+        for user in users if isinstance(users, list | tuple) else [users]:
+            Membership.objects.create(user=user, organization=organization, role=role)
+    return organization
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner@acme.example", full_name="Olivia Owner")
+
+
+@pytest.fixture
+def member(db):
+    return make_user("member@acme.example", full_name="Max Member")
+
+
+@pytest.fixture
+def organization(owner, member):
+    return make_organization(owner=owner, member=member)
+
+
+@pytest.fixture
+def outsider(db):
+    """Someone in another organisation, who must see nothing of `organization`."""
+    user = make_user("outsider@globex.example", full_name="Otto Outsider")
+    make_organization("Globex", Organization.Tier.STANDARD, owner=user)
+    return user
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_user("agent@support.example", full_name="Alex Agent", is_staff=True)
+
+
+@pytest.fixture
+def owner_client(client, owner, organization):
+    client.force_login(owner)
+    return client

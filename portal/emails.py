@@ -1,0 +1,54 @@
+"""Templated emails, written in the recipient's language and time zone.
+
+Each email is three templates: <name>_subject.txt, <name>.txt and <name>.html
+(the HTML one extends emails/base.html). Links inside use SITE_URL.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+
+def render_email(template, context, language="en", time_zone="UTC"):
+    """Return (subject, text, html) rendered in the given language and time zone."""
+    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return subject, text, html
+
+
+def send_email(template, context, to, *, language="en", time_zone="UTC", headers=None, cc=None):
+    """Queue one email (through the outbox) and return the message."""
+    subject, text, html = render_email(template, context, language, time_zone)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to] if isinstance(to, str) else list(to),
+        cc=cc or [],
+        headers=headers or {},
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return message
+
+
+def send_email_to_user(user, template, context, headers=None):
+    """Queue an email to a person, in their own language and time zone."""
+    return send_email(
+        template,
+        {"recipient": user, **context},
+        user.email,
+        language=user.language,
+        time_zone=user.time_zone,
+        headers=headers,
+    )

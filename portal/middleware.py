@@ -1,0 +1,56 @@
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+
+class LanguageMiddleware:
+    """Picks the page language: the switcher's cookie, the person's preference, Accept-Language.
+
+    URLs carry no language prefix, so this replaces Django's LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        response.headers["Vary"] = ", ".join(
+            filter(None, [response.headers.get("Vary"), "Accept-Language, Cookie"])
+        )
+        translation.deactivate()
+        return response
+
+    @staticmethod
+    def language_for(request):
+        supported = dict(settings.LANGUAGES)
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in supported:
+            return cookie
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in supported:
+            return user.language
+        return translation.get_language_from_request(request, check_path=False)
+
+
+class TimezoneMiddleware:
+    """Shows every time in the signed-in person's time zone (UTC for visitors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone_name = user.time_zone if user is not None and user.is_authenticated else "UTC"
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(zone_name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from .dashboard import dashboard_panels
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "portal/welcome.html")
+    context = {"organization": request.organization, "panels": dashboard_panels(request)}
+    if request.organization is not None:
+        context["services"] = request.organization.services.all()
+    return render(request, "portal/dashboard.html", context)
+
+
+def set_language_cookie(response, language):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+@require_POST
+def set_language(request):
+    """The header's language switcher: a cookie for everyone, the preference for people."""
+    language = request.POST.get("language")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return set_language_cookie(response, language)
+
+
+@never_cache
+def healthz(request):
+    """Liveness for load balancers: 200 when the database answers, 503 otherwise."""
+    checks = {"database": _database_ok(), "task_queue": _task_queue_ok()}
+    healthy = checks["database"]
+    body = {
+        "status": "ok" if healthy else "error",
+        "checks": {name: "ok" if ok else "error" for name, ok in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _task_queue_ok():
+    """The broker answers (the ORM broker is the database; Redis is pinged)."""
+    try:
+        from django_q.brokers import get_broker
+
+        return bool(get_broker().ping())
+    except Exception:
+        return False
