@@ -16,5 +16,10 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("tickets/", include("support.tickets.urls")),
+    path("status/", include("support.status.urls")),
+    path("kb/", include("support.kb.urls")),
+    path("inbound/", include("support.inbound.urls")),
+    path("surveys/", include("support.surveys.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,32 @@
+import pytest
+from django.db import connection
+
+
+def test_healthz_answers_ok_with_named_checks(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "task_queue": "ok"},
+    }
+
+
+@pytest.fixture
+def unreachable_database(transactional_db):
+    """Point the connection at a database that isn't there, then put it back."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "postgresql":
+        connection.settings_dict.update(HOST="127.0.0.1", PORT="1", OPTIONS={"connect_timeout": 2})
+    else:
+        connection.settings_dict["NAME"] = "/nonexistent/directory/portal.sqlite3"
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+def test_healthz_answers_503_when_the_database_is_down(client, unreachable_database):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "error"
