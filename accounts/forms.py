@@ -13,6 +13,7 @@ class SignupDetailsForm(forms.Form):
         choices=time_zone_choices,
         initial="UTC",
         help_text=_("Times in the portal and in emails are shown in this time zone."),
+        widget=forms.Select(attrs={"data-browser-time-zone": ""}),
     )
 
     def signup(self, request, user):
