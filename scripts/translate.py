@@ -8,6 +8,7 @@ entries it fills are removed. Prints what is still untranslated.
 
 import json
 import sys
+from pathlib import Path
 
 import polib
 
@@ -15,7 +16,7 @@ CATALOGUE = "locale/zh_Hans/LC_MESSAGES/django.po"
 
 
 def main(path):
-    translations = json.loads(open(path, encoding="utf-8").read())
+    translations = json.loads(Path(path).read_text(encoding="utf-8"))
     po = polib.pofile(CATALOGUE)
     for entry in po:
         if entry.msgid in translations:
