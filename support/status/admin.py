@@ -155,7 +155,7 @@ class IncidentAdmin(admin.ModelAdmin):
             return
         incident = form.instance
         new_status = data.get("component_status")
-        statuses = {c: new_status for c in incident.components.all()} if new_status else None
+        statuses = dict.fromkeys(incident.components.all(), new_status) if new_status else None
         incident.post_update(
             data["update_status"],
             data["update_body"],
@@ -201,7 +201,8 @@ class AlertmanagerTokenAdmin(admin.ModelAdmin):
             messages.warning(
                 request,
                 gettext(
-                    "Copy this token now; it is stored hashed and will not be shown again: %(token)s"
+                    "Copy this token now; it is stored hashed and will not be shown again: "
+                    "%(token)s"
                 )
                 % {"token": raw},
             )

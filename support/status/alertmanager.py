@@ -145,6 +145,10 @@ class AlertmanagerWebhook(APIView):
             token.last_used_at = timezone.now()
             token.save(update_fields=["last_used_at"])
         return Response(
-            {"results": [{"fingerprint": a["fingerprint"], "result": r}
-                         for a, r in zip(alerts, results, strict=True)]}  # fmt: skip
+            {
+                "results": [
+                    {"fingerprint": a["fingerprint"], "result": r}
+                    for a, r in zip(alerts, results, strict=True)
+                ]
+            }  # fmt: skip
         )

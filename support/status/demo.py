@@ -174,9 +174,7 @@ def seed(stdout=None):
     today = now.replace(hour=0, minute=0)
     for name, days_ago, hour, minutes, impact, slugs, postmortem in HISTORY:
         start = today - datetime.timedelta(days=days_ago) + datetime.timedelta(hours=hour)
-        _history_incident(
-            name, start, minutes, impact, [components[s] for s in slugs], postmortem
-        )
+        _history_incident(name, start, minutes, impact, [components[s] for s in slugs], postmortem)
 
     start = today - datetime.timedelta(days=20) + datetime.timedelta(hours=1)
     end = start + datetime.timedelta(hours=2)
@@ -252,4 +250,5 @@ def seed(stdout=None):
         subscriber = Subscriber.objects.create(email=email, language=language, confirmed_at=born)
         subscriber.components.set([components[s] for s in slugs])
     if stdout:
-        stdout.write(f"  status: {len(components)} components, {Incident.objects.count()} incidents")
+        count = Incident.objects.count()
+        stdout.write(f"  status: {len(components)} components, {count} incidents")

@@ -236,15 +236,6 @@ class Incident(models.Model):
     def __str__(self):
         return self.name
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_window = (
-            instance.__dict__.get("scheduled_for"),
-            instance.__dict__.get("scheduled_until"),
-        )
-        return instance
-
     def save(self, *args, **kwargs):
         loaded = getattr(self, "_loaded_window", None)
         if self.is_maintenance:
@@ -262,6 +253,15 @@ class Incident(models.Model):
 
     def get_absolute_url(self):
         return reverse("status:incident", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_window = (
+            instance.__dict__.get("scheduled_for"),
+            instance.__dict__.get("scheduled_until"),
+        )
+        return instance
 
     @property
     def is_maintenance(self):
@@ -309,8 +309,10 @@ class Incident(models.Model):
             notify_subscribers=notify,
             author=author,
         )
-        components = Component.objects.select_for_update().filter(
-            pk__in=[component.pk for component in component_statuses]
+        components = (
+            Component.objects.select_for_update()
+            .filter(pk__in=[component.pk for component in component_statuses])
+            .order_by("pk")
         )
         current = {component.pk: component for component in components}
         for component, new_status in component_statuses.items():

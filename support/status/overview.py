@@ -42,6 +42,10 @@ class ComponentRow:
     days: list = field(default_factory=list)
     uptime: float | None = None
 
+    @property
+    def incident_days(self):
+        return [day for day in self.days if day.incidents]
+
 
 @dataclass
 class GroupRow:
@@ -91,9 +95,7 @@ def status_overview(zone, now=None):
         groups.setdefault(component.group_id, GroupRow(component.group)).rows.append(row)
 
     active = list(with_updates(Incident.objects.active().order_by("-started_at")))
-    upcoming = list(
-        with_updates(Incident.objects.published().upcoming().order_by("scheduled_for"))
-    )
+    upcoming = list(with_updates(Incident.objects.published().upcoming().order_by("scheduled_for")))
     indicator, description = page_indicator(
         components, [i for i in active if i.kind == Incident.Kind.INCIDENT]
     )

@@ -63,7 +63,7 @@ def unsubscribe_headers(subscriber):
 
 def _hit(kind, value):
     limit, window = LIMITS[kind]
-    key = "status:signup:{}:{}".format(kind, hashlib.sha256(value.encode()).hexdigest())
+    key = f"status:signup:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
     cache.add(key, 0, window)
     try:
         count = cache.incr(key)

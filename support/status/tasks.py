@@ -20,9 +20,7 @@ BATCH_SIZE = 100
 
 def queue_notifications(update):
     """After the update is committed, fan the emails out through django-q2."""
-    transaction.on_commit(
-        lambda: async_task("support.status.tasks.notify_subscribers", update.pk)
-    )
+    transaction.on_commit(lambda: async_task("support.status.tasks.notify_subscribers", update.pk))
 
 
 def notify_subscribers(update_id):
@@ -84,7 +82,7 @@ def advance_maintenance(now=None):
             maintenance.post_update(
                 IncidentStatus.IN_PROGRESS,
                 gettext("The scheduled maintenance has started."),
-                {c: ComponentStatus.UNDER_MAINTENANCE for c in maintenance.components.all()},
+                dict.fromkeys(maintenance.components.all(), ComponentStatus.UNDER_MAINTENANCE),
                 notify=True,
             )
             started += 1

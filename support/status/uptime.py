@@ -74,9 +74,7 @@ def daily_uptime(outages, last_day, days, zone, now, since=None):
             start = max(start, since)
         touching = [o for o in outages if o.start < end and (o.end is None or o.end > start)]
         uptime, downtime = uptime_for_period(touching, start, end)
-        impact = max(
-            (o.impact for o in touching), key=IMPACT_RANK.__getitem__, default="none"
-        )
+        impact = max((o.impact for o in touching), key=IMPACT_RANK.__getitem__, default="none")
         incidents = []
         for outage in touching:
             if outage.incident is not None and outage.incident not in incidents:
