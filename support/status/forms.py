@@ -13,3 +13,6 @@ class SubscribeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose none to hear about every component."),
     )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
