@@ -32,13 +32,24 @@ def invalidate(**kwargs):
     transaction.on_commit(bump_version)
 
 
+def _key(name):
+    return f"status:{current_version()}:{name}"
+
+
+def cache_get(name):
+    return cache.get(_key(name))
+
+
+def cache_set(name, value):
+    cache.set(_key(name), value, SAFETY_TTL)
+
+
 def cached(name, build):
     """The value cached under `name` for the current version, built once when missing."""
-    key = f"status:{current_version()}:{name}"
-    value = cache.get(key)
+    value = cache_get(name)
     if value is None:
         value = build()
-        cache.set(key, value, SAFETY_TTL)
+        cache_set(name, value)
     return value
 
 

@@ -14,8 +14,14 @@ from django.views.decorators.http import require_http_methods
 from portal.emails import send_email
 from portal.net import absolute_url, client_ip
 
-from .cache import cached
+from .cache import cache_get, cache_set, cached
 from .forms import SubscribeForm
+from .middleware import (
+    CSRF_PLACEHOLDER,
+    anonymous_page_key,
+    is_anonymous_visitor,
+    page_response,
+)
 from .models import (
     Component,
     Incident,
@@ -35,7 +41,8 @@ MONTHS_PER_PAGE = 3
 
 
 def index(request):
-    """The public status page. Its body is cached per language and time zone."""
+    """The public status page. Its body is cached per language and time zone, and the
+    whole page for anonymous visitors (see middleware.StatusCacheMiddleware)."""
     zone = timezone.get_current_timezone()
     language = translation.get_language()
 
@@ -43,7 +50,15 @@ def index(request):
         return render_to_string("status/_overview.html", status_overview(zone))
 
     body = cached(f"page:{language}:{zone}", build)
-    return render(request, "status/index.html", {"overview_html": body})
+    if not is_anonymous_visitor(request):
+        return render(request, "status/index.html", {"overview_html": body})
+    key = anonymous_page_key(language)
+    page = cache_get(key)
+    if page is None:
+        context = {"overview_html": body, "csrf_token": CSRF_PLACEHOLDER}
+        page = render(request, "status/index.html", context).content
+        cache_set(key, page)
+    return page_response(request, page, language)
 
 
 def _visible_incident(request, pk):

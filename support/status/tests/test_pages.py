@@ -158,3 +158,32 @@ def test_upcoming_maintenance_is_listed(client, web):
     text = client.get("/status/").text
     assert "Core swap" in text
     assert Component.objects.get(pk=web.pk).status == "operational"
+
+
+@pytest.mark.django_db
+def test_cached_page_for_visitors_carries_a_working_csrf_token(web):
+    import re
+
+    from django.test import Client
+
+    first = Client(enforce_csrf_checks=True)
+    first.get("/status/")  # fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.get("/status/")  # answered by StatusCacheMiddleware
+    assert "__status_csrf_token__" not in response.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+    switched = visitor.post(
+        "/i18n/setlang/",
+        {"csrfmiddlewaretoken": token, "language": "zh-hans", "next": "/status/"},
+    )
+    assert switched.status_code == 302
+    page = visitor.get("/status/")
+    assert page.headers["Content-Language"] == "zh-hans"
+    assert page["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_signed_in_people_never_get_the_visitors_cached_page(client, web, owner):
+    assert "Sign up" in client.get("/status/").text
+    client.force_login(owner)
+    assert "Sign up" not in client.get("/status/").text
