@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.db.models import Max
 from django.http import HttpResponse
+from django.utils import translation
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -154,10 +155,12 @@ def incident_json(incident, changes):
 
 
 def status_json():
+    """Statuspage's descriptions are fixed English values that clients may compare."""
     components = Component.objects.visible()
     active = Incident.objects.active().incidents()
     indicator, description = page_indicator(components, active)
-    return {"indicator": indicator, "description": str(description)}
+    with translation.override("en"):
+        return {"indicator": indicator, "description": str(description)}
 
 
 published = Incident.objects.published

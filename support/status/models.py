@@ -299,8 +299,12 @@ class Incident(models.Model):
         now = timezone.now()
         component_statuses = dict(component_statuses or {})
         if status in CLOSED_STATUSES:
+            still_affected = set(
+                Incident.objects.active().exclude(pk=self.pk).values_list("components", flat=True)
+            )
             for component in self.components.all():
-                component_statuses.setdefault(component, ComponentStatus.OPERATIONAL)
+                if component.pk not in still_affected:
+                    component_statuses.setdefault(component, ComponentStatus.OPERATIONAL)
         update = IncidentUpdate.objects.create(
             incident=self,
             status=status,

@@ -187,3 +187,20 @@ def test_signed_in_people_never_get_the_visitors_cached_page(client, web, owner)
     assert "Sign up" in client.get("/status/").text
     client.force_login(owner)
     assert "Sign up" not in client.get("/status/").text
+
+
+@pytest.mark.django_db
+def test_closing_one_incident_leaves_components_another_still_affects(web, dns):
+    first = open_incident([web, dns], name="Network")
+    open_incident([web], name="Disk")
+    first.post_update("resolved", "Network fixed.")
+    web.refresh_from_db()
+    dns.refresh_from_db()
+    assert (web.status, dns.status) == ("partial_outage", "operational")
+
+
+@pytest.mark.django_db
+def test_api_descriptions_stay_english_whatever_the_visitors_language(client, web):
+    client.cookies["django_language"] = "zh-hans"
+    data = client.get("/status/api/v2/status.json").json()
+    assert data["status"]["description"] == "All Systems Operational"
