@@ -78,6 +78,11 @@ class IncidentAdminForm(forms.ModelForm):
             "postmortem",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            self.fields["notify_subscribers"].initial = True
+
     def clean(self):
         data = super().clean()
         template = data.get("template")

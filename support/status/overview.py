@@ -52,12 +52,6 @@ class GroupRow:
     group: ComponentGroup | None
     rows: list = field(default_factory=list)
 
-    @property
-    def worst_status(self):
-        order = list(COMPONENT_STATUS_IMPACT)
-        statuses = [row.component.status for row in self.rows]
-        return max(statuses, key=lambda s: (COMPONENT_STATUS_IMPACT[s] != "none", order.index(s)))
-
 
 def outages_by_component(incidents):
     outages = {}
