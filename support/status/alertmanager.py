@@ -140,6 +140,9 @@ class AlertmanagerWebhook(APIView):
         alerts = payload.validated_data["alerts"]
         slugs = {alert["labels"].get("component", "") for alert in alerts}
         with transaction.atomic():
+            # One payload at a time per token, so a retried delivery racing the first
+            # one cannot open a second incident for the same fingerprint.
+            token = AlertmanagerToken.objects.select_for_update().get(pk=token.pk)
             components = {c.slug: c for c in Component.objects.filter(slug__in=slugs)}
             results = [apply_alert(alert, components, token.publish) for alert in alerts]
             token.last_used_at = timezone.now()
