@@ -1,0 +1,564 @@
+"""Components, incidents (and maintenance windows) with their updates, and subscribers.
+
+The vocabulary (component status, incident status, impact) is Atlassian Statuspage's,
+so that the JSON API under /status/api/v2/ speaks it unchanged.
+"""
+
+import hashlib
+import secrets
+
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ComponentStatus(models.TextChoices):
+    OPERATIONAL = "operational", _("Operational")
+    DEGRADED_PERFORMANCE = "degraded_performance", _("Degraded performance")
+    PARTIAL_OUTAGE = "partial_outage", _("Partial outage")
+    MAJOR_OUTAGE = "major_outage", _("Major outage")
+    UNDER_MAINTENANCE = "under_maintenance", _("Under maintenance")
+
+
+class Impact(models.TextChoices):
+    NONE = "none", _("None")
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+    MAINTENANCE = "maintenance", _("Maintenance")
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+    POSTMORTEM = "postmortem", _("Post-mortem")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+
+
+INCIDENT_STATUSES = ["investigating", "identified", "monitoring", "resolved", "postmortem"]
+MAINTENANCE_STATUSES = ["scheduled", "in_progress", "verifying", "completed"]
+CLOSED_STATUSES = {"resolved", "postmortem", "completed"}
+
+# Severity order, lowest first; used for "worst of" decisions.
+IMPACT_RANK = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
+COMPONENT_STATUS_IMPACT = {
+    "operational": "none",
+    "under_maintenance": "maintenance",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+INDICATOR_DESCRIPTIONS = {
+    "none": _("All Systems Operational"),
+    "minor": _("Minor Service Outage"),
+    "major": _("Partial System Outage"),
+    "critical": _("Major Service Outage"),
+    "maintenance": _("Service Under Maintenance"),
+}
+
+
+def worst_impact(impacts):
+    return max(impacts, key=IMPACT_RANK.__getitem__, default="none")
+
+
+class ComponentGroup(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_visible = models.BooleanField(_("visible on the status page"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("component group")
+        verbose_name_plural = _("component groups")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ComponentQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(is_visible=True).filter(
+            models.Q(group__isnull=True) | models.Q(group__is_visible=True)
+        )
+
+
+class Component(models.Model):
+    """Something customers depend on: a data centre's shared hosting, DNS, the control panel."""
+
+    group = models.ForeignKey(
+        ComponentGroup,
+        verbose_name=_("group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="components",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"),
+        unique=True,
+        help_text=_("Monitoring alerts name the component by this (the 'component' label)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_visible = models.BooleanField(_("visible on the status page"), default=True)
+    show_uptime = models.BooleanField(_("show uptime"), default=True)
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=ComponentStatus.choices,
+        default=ComponentStatus.OPERATIONAL,
+    )
+    services = models.ManyToManyField(
+        "accounts.Service",
+        verbose_name=_("customer services"),
+        blank=True,
+        related_name="status_components",
+        help_text=_("Customers with these services are told about incidents on this component."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ComponentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        ordering = ["group__order", "order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class IncidentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def incidents(self):
+        return self.filter(kind=Incident.Kind.INCIDENT)
+
+    def maintenance(self):
+        return self.filter(kind=Incident.Kind.MAINTENANCE)
+
+    def unresolved(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def upcoming(self):
+        return self.maintenance().filter(status=IncidentStatus.SCHEDULED)
+
+    def in_progress(self):
+        return self.maintenance().filter(status__in=["in_progress", "verifying"])
+
+    def active(self):
+        """Published, unresolved incidents and maintenance under way: what affects people now."""
+        return self.published().filter(
+            models.Q(kind=Incident.Kind.INCIDENT) & ~models.Q(status__in=CLOSED_STATUSES)
+            | models.Q(kind=Incident.Kind.MAINTENANCE, status__in=["in_progress", "verifying"])
+        )
+
+    def overlapping(self, start, end):
+        """Incidents whose [started_at, resolved_at) touches [start, end)."""
+        return self.filter(started_at__lt=end).filter(
+            models.Q(resolved_at__isnull=True) | models.Q(resolved_at__gt=start)
+        )
+
+
+class Incident(models.Model):
+    """An incident or a maintenance window, told through its updates."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        MAINTENANCE = "maintenance", _("Scheduled maintenance")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INCIDENT)
+    name = models.CharField(_("title"), max_length=200)
+    impact = models.CharField(_("impact"), max_length=12, choices=Impact.choices, default="minor")
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=IncidentStatus.choices,
+        default=IncidentStatus.INVESTIGATING,
+    )
+    components = models.ManyToManyField(
+        Component, verbose_name=_("affected components"), blank=True, related_name="incidents"
+    )
+    is_published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_("Drafts (e.g. from monitoring) are hidden until staff publish them."),
+    )
+    scheduled_for = models.DateTimeField(_("maintenance starts"), null=True, blank=True)
+    scheduled_until = models.DateTimeField(_("maintenance ends"), null=True, blank=True)
+    postmortem = models.TextField(
+        _("post-mortem"), blank=True, help_text=_("Markdown. Shown on the incident's page.")
+    )
+    postmortem_published_at = models.DateTimeField(
+        _("post-mortem published"), null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    monitoring_at = models.DateTimeField(_("monitoring since"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        _("calendar sequence"), default=0, editable=False, help_text=_("Rises when a window moves.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident or maintenance")
+        verbose_name_plural = _("incidents and maintenance")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["is_published", "kind", "status"]),
+            models.Index(fields=["started_at"]),
+            models.Index(fields=["resolved_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scheduled_until__isnull=True)
+                | models.Q(scheduled_for__isnull=True)
+                | models.Q(scheduled_until__gt=models.F("scheduled_for")),
+                name="maintenance_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_window", None)
+        if self.is_maintenance:
+            self.impact = Impact.MAINTENANCE
+            if self.scheduled_for and self._state.adding:
+                self.started_at = self.scheduled_for
+            if loaded is not None and loaded != (self.scheduled_for, self.scheduled_until):
+                self.sequence += 1
+                if self.status == IncidentStatus.SCHEDULED and self.scheduled_for:
+                    self.started_at = self.scheduled_for
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "sequence", "started_at"}
+        super().save(*args, **kwargs)
+        self._loaded_window = (self.scheduled_for, self.scheduled_until)
+
+    def get_absolute_url(self):
+        return reverse("status:incident", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_window = (
+            instance.__dict__.get("scheduled_for"),
+            instance.__dict__.get("scheduled_until"),
+        )
+        return instance
+
+    @property
+    def is_maintenance(self):
+        return self.kind == self.Kind.MAINTENANCE
+
+    @property
+    def is_resolved(self):
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def is_upcoming(self):
+        return self.is_maintenance and self.status == IncidentStatus.SCHEDULED
+
+    def downtime_interval(self):
+        """(start, end) of the time this incident counts against uptime, end None if ongoing."""
+        return self.started_at, self.resolved_at
+
+    @transaction.atomic
+    def post_update(
+        self,
+        status,
+        body,
+        component_statuses=None,
+        *,
+        notify=False,
+        display_at=None,
+        author=None,
+    ):
+        """Record an update and, in the same transaction, move the incident and its components.
+
+        component_statuses maps Component → new status. Components not named keep their
+        status, except that closing an incident brings its components back to operational.
+        A draft records the intended component statuses but changes nothing public.
+        """
+        now = timezone.now()
+        component_statuses = dict(component_statuses or {})
+        if status in CLOSED_STATUSES:
+            still_affected = set(
+                Incident.objects.active().exclude(pk=self.pk).values_list("components", flat=True)
+            )
+            for component in self.components.all():
+                if component.pk not in still_affected:
+                    component_statuses.setdefault(component, ComponentStatus.OPERATIONAL)
+        update = IncidentUpdate.objects.create(
+            incident=self,
+            status=status,
+            body=body,
+            display_at=display_at or now,
+            notify_subscribers=notify,
+            author=author,
+        )
+        components = (
+            Component.objects.select_for_update()
+            .filter(pk__in=[component.pk for component in component_statuses])
+            .order_by("pk")
+        )
+        current = {component.pk: component for component in components}
+        for component, new_status in component_statuses.items():
+            locked = current[component.pk]
+            IncidentUpdateComponent.objects.create(
+                update=update,
+                component=locked,
+                old_status=locked.status,
+                new_status=new_status,
+            )
+            if self.is_published and locked.status != new_status:
+                locked.status = new_status
+                locked.save(update_fields=["status", "updated_at"])
+        if component_statuses:
+            self.components.add(*current.values())
+        self._move_to(status, now)
+        self.save()
+        if notify and self.is_published:
+            from .tasks import queue_notifications
+
+            queue_notifications(update)
+        return update
+
+    def _move_to(self, status, now):
+        self.status = status
+        if status == IncidentStatus.MONITORING and self.monitoring_at is None:
+            self.monitoring_at = now
+        if status == IncidentStatus.IN_PROGRESS:
+            self.started_at = now
+        if status in CLOSED_STATUSES:
+            self.resolved_at = self.resolved_at or now
+        else:
+            self.resolved_at = None
+        if status == IncidentStatus.POSTMORTEM and self.postmortem_published_at is None:
+            self.postmortem_published_at = now
+
+    @transaction.atomic
+    def publish(self):
+        """Make a draft public and apply its latest update's component statuses."""
+        if self.is_published:
+            return
+        self.is_published = True
+        self.save(update_fields=["is_published", "updated_at"])
+        latest = self.updates.order_by("-display_at", "-pk").first()
+        if latest is None:
+            return
+        for change in latest.component_changes.select_related("component"):
+            if change.component.status != change.new_status:
+                change.component.status = change.new_status
+                change.component.save(update_fields=["status", "updated_at"])
+
+
+class IncidentUpdate(models.Model):
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="updates"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
+    body = models.TextField(_("message"), help_text=_("Markdown."))
+    display_at = models.DateTimeField(_("shown as posted at"), default=timezone.now)
+    notify_subscribers = models.BooleanField(_("notify subscribers"), default=False)
+    notified_at = models.DateTimeField(_("subscribers notified"), null=True, blank=True)
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("incident update")
+        verbose_name_plural = _("incident updates")
+        ordering = ["-display_at", "-pk"]
+        indexes = [models.Index(fields=["incident", "-display_at"])]
+
+    def __str__(self):
+        return f"{self.get_status_display()} — {self.incident}"
+
+
+class IncidentUpdateComponent(models.Model):
+    """A component's status change carried by an update (Statuspage's affected_components)."""
+
+    update = models.ForeignKey(
+        IncidentUpdate, on_delete=models.CASCADE, related_name="component_changes"
+    )
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="+")
+    old_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+
+    class Meta:
+        verbose_name = _("component change")
+        verbose_name_plural = _("component changes")
+
+    def __str__(self):
+        return f"{self.component}: {self.old_status} → {self.new_status}"
+
+
+class IncidentTemplate(models.Model):
+    """Ready-made text for common situations, picked when posting an update in the admin."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Incident.Kind.choices, default=Incident.Kind.INCIDENT
+    )
+    title = models.CharField(_("incident title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus.choices, blank=True
+    )
+    body = models.TextField(_("message"), help_text=_("Markdown."))
+
+    class Meta:
+        verbose_name = _("incident template")
+        verbose_name_plural = _("incident templates")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def for_components(self, component_ids):
+        """Confirmed subscribers to everything, or to at least one of these components."""
+        return (
+            self.confirmed()
+            .filter(
+                models.Q(components__isnull=True) | models.Q(components__in=list(component_ids))
+            )
+            .distinct()
+        )
+
+
+class Subscriber(models.Model):
+    """An address that confirmed it wants status emails (all components, or chosen ones)."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    components = models.ManyToManyField(
+        Component,
+        verbose_name=_("components"),
+        blank=True,
+        related_name="subscribers",
+        help_text=_("None chosen means every component."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=[("en", "English"), ("zh-hans", "简体中文")],
+        default="en",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class AlertmanagerTokenQuerySet(models.QuerySet):
+    def find(self, raw):
+        """The live token matching this raw bearer value, or None."""
+        if not raw:
+            return None
+        return self.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
+
+
+class AlertmanagerToken(models.Model):
+    """A bearer token for Prometheus Alertmanager's webhook; only its hash is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    publish = models.BooleanField(
+        _("publish at once"),
+        default=False,
+        help_text=_("Otherwise incidents from alerts wait as drafts for staff to publish."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = AlertmanagerTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Alertmanager token")
+        verbose_name_plural = _("Alertmanager tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    def set_new_token(self):
+        """Give this token a fresh secret and return it: the only time it is ever readable."""
+        raw = "am_" + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(raw)
+        return raw
+
+
+class AlertState(models.Model):
+    """The last state seen of one Alertmanager alert, which makes the webhook idempotent."""
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10)
+    severity = models.CharField(max_length=32, blank=True)
+    starts_at = models.DateTimeField()
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alerts")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self):
+        return self.fingerprint
+
+
+def active_notices_for(organization):
+    """Published incidents and maintenance under way that touch this organisation's services."""
+    if organization is None:
+        return []
+    return list(
+        Incident.objects.active()
+        .filter(components__services__organization=organization)
+        .distinct()
+        .prefetch_related(
+            models.Prefetch(
+                "components",
+                queryset=Component.objects.filter(services__organization=organization).distinct(),
+                to_attr="customer_components",
+            ),
+            models.Prefetch(
+                "updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-pk")
+            ),
+        )
+        .order_by("-started_at")
+    )

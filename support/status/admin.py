@@ -1,0 +1,218 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    AlertmanagerToken,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    IncidentTemplate,
+    IncidentUpdate,
+    Subscriber,
+)
+
+
+@admin.register(ComponentGroup)
+class ComponentGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "is_visible"]
+    list_editable = ["order", "is_visible"]
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "status", "order", "is_visible", "show_uptime"]
+    list_editable = ["order", "is_visible", "show_uptime"]
+    list_filter = ["group", "status", "is_visible"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["services"]
+
+
+class IncidentAdminForm(forms.ModelForm):
+    """The incident itself, plus "post an update", which moves every status in one step."""
+
+    template = forms.ModelChoiceField(
+        label=_("Start from a template"),
+        queryset=IncidentTemplate.objects.all(),
+        required=False,
+        help_text=_("Fills an empty message (and status) from the template."),
+    )
+    update_status = forms.ChoiceField(
+        label=_("New status"), choices=[("", "---------"), *IncidentStatus.choices], required=False
+    )
+    update_body = forms.CharField(
+        label=_("Update message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("Markdown. Leave empty to save without posting an update."),
+    )
+    component_status = forms.ChoiceField(
+        label=_("Set affected components to"),
+        choices=[("", _("Leave unchanged")), *ComponentStatus.choices],
+        required=False,
+        help_text=_("Resolving or completing brings them back to operational anyway."),
+    )
+    notify_subscribers = forms.BooleanField(
+        label=_("Notify subscribers"),
+        required=False,
+        help_text=_("Email the subscribers of the affected components."),
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "kind",
+            "name",
+            "impact",
+            "components",
+            "is_published",
+            "scheduled_for",
+            "scheduled_until",
+            "postmortem",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            self.fields["notify_subscribers"].initial = True
+
+    def clean(self):
+        data = super().clean()
+        template = data.get("template")
+        if template:
+            data["update_body"] = data.get("update_body") or template.body
+            data["update_status"] = data.get("update_status") or template.status
+        kind = data.get("kind")
+        status = data.get("update_status")
+        if data.get("update_body") and not status:
+            self.add_error("update_status", _("Choose the status this update announces."))
+        if status and not data.get("update_body"):
+            self.add_error("update_body", _("Write what the update says."))
+        if self.instance._state.adding and not data.get("update_body"):
+            self.add_error("update_body", _("A new incident or maintenance needs a first update."))
+        allowed = MAINTENANCE_STATUSES if kind == Incident.Kind.MAINTENANCE else INCIDENT_STATUSES
+        if status and status not in allowed:
+            self.add_error("update_status", _("This status is not used for this kind."))
+        if kind == Incident.Kind.MAINTENANCE and not (
+            data.get("scheduled_for") and data.get("scheduled_until")
+        ):
+            self.add_error("scheduled_for", _("Maintenance needs a start and an end."))
+        return data
+
+
+class IncidentUpdateInline(admin.TabularInline):
+    model = IncidentUpdate
+    extra = 0
+    fields = ["status", "body", "display_at", "notify_subscribers", "notified_at"]
+    readonly_fields = ["status", "notify_subscribers", "notified_at"]
+    verbose_name_plural = _("Posted updates (fix typos here; post new ones above)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    form = IncidentAdminForm
+    list_display = ["name", "kind", "status", "impact", "is_published", "started_at"]
+    list_filter = ["kind", "status", "impact", "is_published"]
+    search_fields = ["name"]
+    date_hierarchy = "started_at"
+    filter_horizontal = ["components"]
+    inlines = [IncidentUpdateInline]
+    actions = ["publish_drafts"]
+    readonly_fields = ["status", "started_at", "resolved_at", "sequence"]
+    fieldsets = [
+        (None, {"fields": ["kind", "name", "impact", "components", "is_published", "status"]}),
+        (
+            _("Post an update"),
+            {
+                "fields": [
+                    "template",
+                    "update_status",
+                    "update_body",
+                    "component_status",
+                    "notify_subscribers",
+                ]
+            },
+        ),
+        (_("Maintenance window"), {"fields": ["scheduled_for", "scheduled_until", "sequence"]}),
+        (_("Post-mortem"), {"fields": ["postmortem"], "classes": ["collapse"]}),
+        (_("Times"), {"fields": ["started_at", "resolved_at"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.status = form.cleaned_data.get("update_status") or obj.status
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        data = form.cleaned_data
+        if not data.get("update_body"):
+            return
+        incident = form.instance
+        new_status = data.get("component_status")
+        statuses = dict.fromkeys(incident.components.all(), new_status) if new_status else None
+        incident.post_update(
+            data["update_status"],
+            data["update_body"],
+            statuses,
+            notify=data.get("notify_subscribers", False),
+            author=request.user,
+        )
+        messages.success(request, gettext("The update is posted."))
+
+    @admin.action(description=_("Publish the selected drafts"))
+    def publish_drafts(self, request, queryset):
+        drafts = list(queryset.filter(is_published=False))
+        for incident in drafts:
+            incident.publish()
+        messages.success(request, gettext("%(count)d published.") % {"count": len(drafts)})
+
+
+@admin.register(IncidentTemplate)
+class IncidentTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "status"]
+    list_filter = ["kind"]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "language", "confirmed_at", "created_at"]
+    list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email"]
+    filter_horizontal = ["components"]
+
+
+@admin.register(AlertmanagerToken)
+class AlertmanagerTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "publish", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "publish", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        raw = None if change else obj.set_new_token()
+        super().save_model(request, obj, form, change)
+        if raw:
+            messages.warning(
+                request,
+                gettext(
+                    "Copy this token now; it is stored hashed and will not be shown again: "
+                    "%(token)s"
+                )
+                % {"token": raw},
+            )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, gettext("%(count)d revoked.") % {"count": count})

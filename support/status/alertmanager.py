@@ -1,0 +1,157 @@
+"""Prometheus Alertmanager webhook (payload version 4): alerts move components and incidents.
+
+A firing alert whose `component` label names a component's slug sets the component's
+status from the `severity` label and opens (or updates) that alert's incident; a resolved
+alert posts the resolving update. The alert's fingerprint makes repeats harmless: a
+payload seen before changes nothing. The whole payload is applied in one transaction.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import (
+    COMPONENT_STATUS_IMPACT,
+    AlertmanagerToken,
+    AlertState,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+)
+
+SEVERITY_STATUS = {
+    "critical": ComponentStatus.MAJOR_OUTAGE,
+    "page": ComponentStatus.MAJOR_OUTAGE,
+    "major": ComponentStatus.PARTIAL_OUTAGE,
+    "error": ComponentStatus.PARTIAL_OUTAGE,
+    "warning": ComponentStatus.DEGRADED_PERFORMANCE,
+    "minor": ComponentStatus.DEGRADED_PERFORMANCE,
+    "info": ComponentStatus.DEGRADED_PERFORMANCE,
+}
+DEFAULT_STATUS = ComponentStatus.PARTIAL_OUTAGE
+
+
+class AlertSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    annotations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+    startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
+    endsAt = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+    generatorURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+    fingerprint = serializers.CharField(max_length=64)
+
+
+class PayloadSerializer(serializers.Serializer):
+    version = serializers.ChoiceField(choices=["4"])
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    receiver = serializers.CharField(required=False, allow_blank=True)
+    groupKey = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+    alerts = AlertSerializer(many=True, allow_empty=False)
+
+
+def bearer_token(request):
+    scheme, _sep, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def apply_alert(alert, components, publish):
+    """Apply one alert; return what happened ('opened', 'updated', 'resolved', 'unchanged'…)."""
+    labels, annotations = alert["labels"], alert["annotations"]
+    component = components.get(labels.get("component", ""))
+    if component is None:
+        return "ignored"
+    severity = labels.get("severity", "").lower()
+    new_status = SEVERITY_STATUS.get(severity, DEFAULT_STATUS)
+    summary = annotations.get("summary") or labels.get("alertname") or _("Monitoring alert")
+    body = annotations.get("description") or summary
+    state = AlertState.objects.select_for_update().filter(fingerprint=alert["fingerprint"]).first()
+
+    if alert["status"] == "resolved":
+        if state is None or state.status == "resolved":
+            return "unchanged"
+        state.status = "resolved"
+        state.save(update_fields=["status", "updated_at"])
+        if not state.incident.is_resolved:
+            state.incident.post_update(
+                IncidentStatus.RESOLVED,
+                _("Monitoring reports that %(summary)s is resolved.") % {"summary": summary},
+                {component: ComponentStatus.OPERATIONAL},
+            )
+        return "resolved"
+
+    if state and state.status == "firing":
+        if state.severity == severity or state.incident.is_resolved:
+            return "unchanged"
+        state.severity = severity
+        state.save(update_fields=["severity", "updated_at"])
+        incident = state.incident
+        incident.impact = COMPONENT_STATUS_IMPACT[new_status]
+        incident.save(update_fields=["impact", "updated_at"])
+        incident.post_update(incident.status, body, {component: new_status})
+        return "updated"
+    if state and state.starts_at == alert["startsAt"]:
+        return "unchanged"  # a stale "firing" for an alert already resolved
+
+    incident = Incident.objects.create(
+        name=f"{component.name}: {summary}",
+        impact=COMPONENT_STATUS_IMPACT[new_status],
+        status=IncidentStatus.INVESTIGATING,
+        is_published=publish,
+        started_at=alert["startsAt"],
+    )
+    incident.post_update(IncidentStatus.INVESTIGATING, body, {component: new_status})
+    AlertState.objects.update_or_create(
+        fingerprint=alert["fingerprint"],
+        defaults={
+            "status": "firing",
+            "severity": severity,
+            "starts_at": alert["startsAt"],
+            "component": component,
+            "incident": incident,
+        },
+    )
+    return "opened"
+
+
+class AlertmanagerWebhook(APIView):
+    """Token-authenticated (so CSRF-exempt, as every DRF view without session auth)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        token = AlertmanagerToken.objects.find(bearer_token(request))
+        if token is None:
+            return Response(
+                {"detail": _("A valid bearer token is required.")},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="status"'},
+            )
+        payload = PayloadSerializer(data=request.data)
+        if not payload.is_valid():
+            return Response({"detail": _("Invalid payload."), "errors": payload.errors}, 400)
+        alerts = payload.validated_data["alerts"]
+        slugs = {alert["labels"].get("component", "") for alert in alerts}
+        with transaction.atomic():
+            # One payload at a time per token, so a retried delivery racing the first
+            # one cannot open a second incident for the same fingerprint.
+            token = AlertmanagerToken.objects.select_for_update().get(pk=token.pk)
+            components = {c.slug: c for c in Component.objects.filter(slug__in=slugs)}
+            results = [apply_alert(alert, components, token.publish) for alert in alerts]
+            token.last_used_at = timezone.now()
+            token.save(update_fields=["last_used_at"])
+        return Response(
+            {
+                "results": [
+                    {"fingerprint": a["fingerprint"], "result": r}
+                    for a, r in zip(alerts, results, strict=True)
+                ]
+            }  # fmt: skip
+        )

@@ -1,0 +1,104 @@
+"""Background jobs: notifying subscribers in batches, and moving maintenance windows along."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django_q.tasks import async_task
+
+from portal.emails import send_email
+from portal.net import absolute_url
+
+from .models import ComponentStatus, Incident, IncidentStatus, IncidentUpdate, Subscriber
+from .subscriptions import unsubscribe_headers, unsubscribe_url
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 100
+
+
+def enqueue(func, *args):
+    """async_task, honouring Q_CLUSTER["sync"] as it is now (django-q2 reads it at import)."""
+    return async_task(func, *args, sync=settings.Q_CLUSTER.get("sync", False))
+
+
+def queue_notifications(update):
+    """After the update is committed, fan the emails out through django-q2."""
+    transaction.on_commit(lambda: enqueue("support.status.tasks.notify_subscribers", update.pk))
+
+
+def notify_subscribers(update_id):
+    """Split the subscribers of the affected components into batches of emails."""
+    with transaction.atomic():
+        update = (
+            IncidentUpdate.objects.select_for_update()
+            .select_related("incident")
+            .filter(pk=update_id, notified_at__isnull=True)
+            .first()
+        )
+        if update is None or not update.incident.is_published:
+            return 0
+        component_ids = list(update.incident.components.values_list("pk", flat=True))
+        subscriber_ids = list(
+            Subscriber.objects.for_components(component_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        update.notified_at = timezone.now()
+        update.save(update_fields=["notified_at", "updated_at"])
+    for start in range(0, len(subscriber_ids), BATCH_SIZE):
+        batch = subscriber_ids[start : start + BATCH_SIZE]
+        enqueue("support.status.tasks.send_notification_batch", update_id, batch)
+    return len(subscriber_ids)
+
+
+def send_notification_batch(update_id, subscriber_ids):
+    update = IncidentUpdate.objects.select_related("incident").get(pk=update_id)
+    incident = update.incident
+    components = list(incident.components.all())
+    sent = 0
+    for subscriber in Subscriber.objects.confirmed().filter(pk__in=subscriber_ids):
+        context = {
+            "incident": incident,
+            "update": update,
+            "components": components,
+            "incident_url": absolute_url(incident.get_absolute_url()),
+            "unsubscribe_url": unsubscribe_url(subscriber),
+        }
+        send_email(
+            "status/email/update",
+            context,
+            subscriber.email,
+            language=subscriber.language,
+            headers=unsubscribe_headers(subscriber),
+        )
+        sent += 1
+    return sent
+
+
+def advance_maintenance(now=None):
+    """Start and complete maintenance windows on time (run every minute by django-q2)."""
+    now = now or timezone.now()
+    started = completed = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        due = Incident.objects.published().upcoming().filter(scheduled_for__lte=now)
+        for maintenance in due:
+            maintenance.post_update(
+                IncidentStatus.IN_PROGRESS,
+                gettext("The scheduled maintenance has started."),
+                dict.fromkeys(maintenance.components.all(), ComponentStatus.UNDER_MAINTENANCE),
+                notify=True,
+            )
+            started += 1
+        done = Incident.objects.published().in_progress().filter(scheduled_until__lte=now)
+        for maintenance in done:
+            maintenance.post_update(
+                IncidentStatus.COMPLETED,
+                gettext("The scheduled maintenance has been completed."),
+                notify=True,
+            )
+            completed += 1
+    if started or completed:
+        log.info("Maintenance windows: %s started, %s completed", started, completed)
+    return started, completed
