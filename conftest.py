@@ -3,6 +3,7 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django_q.conf import Conf
 
 from accounts.models import Membership, Organization, User
 from support.outbox.tasks import deliver_pending
@@ -11,16 +12,17 @@ PASSWORD = "a-Long-test-passw0rd"
 
 
 @pytest.fixture(autouse=True)
-def outbox_delivery(settings, tmp_path):
+def outbox_delivery(settings, tmp_path, monkeypatch):
     """Mail takes the real path in tests: the outbox table, then the delivery task.
 
     Delivery goes to Django's in-memory backend, so tests read django.core.mail.outbox
-    after calling the `send_queued_mail` fixture.
+    after calling the `send_queued_mail` fixture. django-q2 tasks run at once, in process.
     """
     settings.EMAIL_BACKEND = "support.outbox.backend.OutboxBackend"
     settings.OUTBOX_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    monkeypatch.setattr(Conf, "SYNC", True)  # django-q2 reads "sync" once, at import
 
 
 @pytest.fixture
