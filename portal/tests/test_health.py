@@ -30,3 +30,15 @@ def test_healthz_answers_503_when_the_database_is_down(client, unreachable_datab
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "error"
+
+
+def test_the_welcome_page_shows_the_status_at_a_glance(client, db):
+    from support.status.models import Component, ComponentGroup
+
+    group = ComponentGroup.objects.create(name="DNS")
+    Component.objects.create(group=group, name="Resolvers", slug="dns", status="operational")
+    assert "All Systems Operational" in client.get("/").content.decode()
+
+    Component.objects.filter(slug="dns").update(status="major_outage")
+    Component.objects.get(slug="dns").save()  # a change through the model clears the cache
+    assert "All Systems Operational" not in client.get("/").content.decode()

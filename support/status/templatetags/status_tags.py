@@ -69,3 +69,14 @@ def percent(value):
     if value >= 99.995:
         return "100%"
     return f"{value:.2f}%"
+
+
+@register.inclusion_tag("status/_glance.html")
+def status_at_a_glance():
+    """The overall indicator, for the home page: one cached value, no query when warm."""
+    from ..api import status_json
+    from ..cache import cached
+    from ..models import INDICATOR_DESCRIPTIONS
+
+    indicator = cached("indicator", lambda: status_json()["indicator"])
+    return {"indicator": indicator, "description": INDICATOR_DESCRIPTIONS[indicator]}
