@@ -315,7 +315,11 @@ def _is_attachment(part):
         return True
     if part.get_content_type() == "message/rfc822":
         return True
-    if part.get_content_maintype() == "text" and not part.get_filename() and not part.get("Content-ID"):
+    if (
+        part.get_content_maintype() == "text"
+        and not part.get_filename()
+        and not part.get("Content-ID")
+    ):
         return False
     if part.get_content_type() in ("text/plain", "text/html") and disposition == "inline":
         return bool(part.get_filename())

@@ -30,7 +30,8 @@ _SEPARATOR = re.compile(
 )
 _WROTE = re.compile(
     r"""^\s*(
-        (on|am|le|el|il|op)\s.{4,300}(wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef)\s*:
+        (on|le|el|il|op)\s.{4,300}(wrote|a\s+écrit|escribió|ha\s+scritto|schreef)\s*:
+      | am\s.{4,300}\sschrieb\s.{0,300}:
       | .{0,300}(写道|寫道)\s*[:：]
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,

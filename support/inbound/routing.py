@@ -133,7 +133,9 @@ def decide(parsed, directory, unknown_senders="triage"):
         return _about_ticket(ticket, threaded, author, parsed, directory)
     if author is None:
         if unknown_senders == "reply":
-            return Decision(Action.SIGN_UP_REPLY, "Unknown sender: answered with a sign-up pointer.")
+            return Decision(
+                Action.SIGN_UP_REPLY, "Unknown sender: answered with a sign-up pointer."
+            )
         return Decision(Action.TRIAGE, "Unknown sender: new ticket for staff triage.")
     organization = directory.default_organization(author)
     if organization is None:
@@ -316,4 +318,3 @@ def auto_reply_headers(parsed):
         references = [*parsed.references, parsed.message_id][-10:]
         headers["References"] = " ".join(f"<{ref}>" for ref in references)
     return headers
-

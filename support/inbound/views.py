@@ -27,6 +27,8 @@ def receive_email(request):
     if len(raw) > limit:
         return JsonResponse({"error": "The message is too large."}, status=413)
     if not raw.strip():
-        return JsonResponse({"error": "The request body must be a raw RFC 822 message."}, status=400)
+        return JsonResponse(
+            {"error": "The request body must be a raw RFC 822 message."}, status=400
+        )
     entry = ingest(raw, InboundEmail.Source.HTTP)
     return JsonResponse({"id": entry.pk, "status": entry.status, "action": entry.action})
