@@ -36,7 +36,7 @@ def ingest(raw, source):
         with transaction.atomic():
             entry = InboundEmail.objects.create(
                 source=source,
-                message_id=message_id[:998],
+                message_id=message_id[:255],
                 sha256=digest,
                 raw=raw,
                 size=len(raw),
@@ -128,7 +128,7 @@ def _parse(raw):
 
 def _already_stored(message_id, digest):
     if message_id:
-        return InboundEmail.objects.filter(message_id=message_id[:998]).first()
+        return InboundEmail.objects.filter(message_id=message_id[:255]).first()
     return InboundEmail.objects.filter(message_id="", sha256=digest).first()
 
 

@@ -47,7 +47,7 @@ class InboundEmail(models.Model):
         _("decision"), max_length=20, choices=Action.choices, default=Action.NONE, blank=True
     )
     reason = models.TextField(_("reason or error"), blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     sha256 = models.CharField(_("SHA-256 of the message"), max_length=64, db_index=True)
     from_address = models.EmailField(_("from"), max_length=254, blank=True, db_index=True)
     from_name = models.CharField(_("sender name"), max_length=200, blank=True)

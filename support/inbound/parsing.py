@@ -24,21 +24,18 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from .htmltext import html_to_text
 from .quotes import is_forward, strip_quotes
 
+# Python codec name of the label → the superset that mail labelled so is really written in.
 SUPERSETS = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
-    "cp936": "gb18030",
     "big5": "cp950",
-    "big5hkscs": "big5hkscs",
-    "latin_1": "cp1252",
     "iso8859-1": "cp1252",
     "ascii": "utf-8",
     "euc_kr": "cp949",
-    "ks_c_5601-1987": "cp949",
     "shift_jis": "cp932",
     "tis-620": "cp874",
 }
-ALIASES = {"x-gbk": "gbk", "gb_2312-80": "gb2312", "x-big5": "big5", "ks_c_5601-1987": "euc_kr"}
+ALIASES = {"x-gbk": "gbk", "gb_2312-80": "gb2312", "x-big5": "big5"}
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "auto_reply", "list"}
 MACHINE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
@@ -194,14 +191,8 @@ def header_text(value):
     """Any header value (RFC 2047 encoded words, raw 8-bit bytes, Header objects) → str."""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
-        chunks = value._chunks  # the only way to get back raw 8-bit bytes compat32 kept
-        return "".join(
-            decode_bytes(text.encode("ascii", "surrogateescape"), None)
-            if str(charset) == "unknown-8bit"
-            else text
-            for text, charset in chunks
-        )
+    if isinstance(value, email.header.Header):  # compat32's wrapper for raw 8-bit headers
+        return "".join(decode_bytes(chunk, charset) for chunk, charset in decode_header(value))
     value = str(value)
     if any("\udc80" <= char <= "\udcff" for char in value):  # raw 8-bit bytes in the header
         value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
@@ -288,13 +279,9 @@ class _Body:
             self.attachments.append(_attachment(part, len(self.attachments) + 1))
         elif content_type == "text/html":
             self.html += _text(part)
-        elif content_type.startswith("text/") or part.get_content_maintype() == "text":
+        else:
             text = _text(part)
             self.plain += ("\n" if self.plain and text else "") + text
-        elif content_type in ("message/delivery-status", "message/disposition-notification"):
-            self.plain += "\n" + _text(part)
-        else:
-            self.attachments.append(_attachment(part, len(self.attachments) + 1))
 
     def _alternative(self, part):
         """One text and one HTML rendering of the same thing: take each once."""
@@ -310,20 +297,13 @@ class _Body:
 
 
 def _is_attachment(part):
+    """Body text is text/* neither marked as an attachment nor named; anything else is a file."""
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
-    if disposition == "attachment":
+    if disposition == "attachment" or part.get_content_type() == "message/rfc822":
         return True
-    if part.get_content_type() == "message/rfc822":
-        return True
-    if (
-        part.get_content_maintype() == "text"
-        and not part.get_filename()
-        and not part.get("Content-ID")
-    ):
-        return False
-    if part.get_content_type() in ("text/plain", "text/html") and disposition == "inline":
-        return bool(part.get_filename())
-    return part.get_content_maintype() != "text" or bool(part.get_filename())
+    if part.get_content_maintype() == "text":
+        return bool(_raw_filename(part))
+    return True
 
 
 def _text(part):

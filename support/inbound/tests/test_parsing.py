@@ -326,3 +326,18 @@ def test_encoded_words_split_and_glued():
 )
 def test_safe_filename(name, safe):
     assert safe_filename(name) == safe
+
+
+def test_message_forwarded_as_attachment_is_kept_whole():
+    inner = b"From: alerts@uptime.example\r\nSubject: DOWN\r\n\r\nMonitor is down.\r\n"
+    raw = (
+        b"From: Max <member@acme.example>\r\nSubject: FW: DOWN\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nSee the attached alert.\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n" + inner + b"--b--\r\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.text == "See the attached alert."
+    (attached,) = parsed.attachments
+    assert (attached.filename, attached.content_type) == ("attachment-1.eml", "message/rfc822")
+    assert b"Monitor is down." in attached.content
