@@ -19,7 +19,6 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "received_at",
         "from_address",
         "subject",
-        "source",
         "status",
         "action",
         "ticket_reference",
@@ -29,28 +28,46 @@ class InboundEmailAdmin(admin.ModelAdmin):
     search_fields = ["from_address", "from_name", "subject", "message_id", "ticket_reference"]
     date_hierarchy = "received_at"
     actions = ["process_again"]
-    exclude = ["raw"]
-    readonly_fields = [
-        "received_at",
-        "source",
-        "status",
-        "action",
-        "reason",
-        "download",
-        "from_address",
-        "from_name",
-        "subject",
-        "sent_at",
-        "message_id",
-        "sha256",
-        "size",
-        "threaded",
-        "ticket_reference",
-        "related_ticket_reference",
-        "processed_at",
-        "new_text",
-        "attachment_list",
+    fieldsets = [
+        (
+            _("Message"),
+            {
+                "fields": [
+                    "from_name",
+                    "from_address",
+                    "subject",
+                    "new_text",
+                    "attachment_list",
+                    "download",
+                ]
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": [
+                    "status",
+                    "action",
+                    "reason",
+                    "ticket_reference",
+                    "related_ticket_reference",
+                    "threaded",
+                    "processed_at",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {"fields": ["received_at", "source", "sent_at", "message_id", "size", "sha256"]},
+        ),
     ]
+    readonly_fields = [name for _section, options in fieldsets for name in options["fields"]]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Everything here is read-only: no save buttons."""
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context["show_save_and_continue"] = False
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False
