@@ -6,19 +6,27 @@ passwd-file user, plaintext login allowed on 127.0.0.1 only, a free high port.
 Where Dovecot is missing or cannot start, the tests are skipped and say why.
 """
 
+import datetime
 import grp
 import imaplib
+import ipaddress
 import os
 import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from support.inbound import tasks
 from support.inbound.models import InboundEmail
@@ -36,7 +44,7 @@ state_dir = {work}/state
 log_path = {work}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{tls}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -56,16 +64,18 @@ service imap-login {{
   chroot =
   inet_listener imap {{
     address = 127.0.0.1
-    port = {port}
+    port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service anvil {{
   chroot =
 }}
 """
+TLS = "ssl = required\nssl_cert = <{work}/cert.pem\nssl_key = <{work}/key.pem"
 
 
 def free_port():
@@ -74,8 +84,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def dovecot():
+@contextmanager
+def running_dovecot(tls=False):
+    """Start Dovecot as a non-root process; yield (port, folder) or skip saying why."""
     if not os.path.exists(DOVECOT):
         pytest.skip("Dovecot is not installed (scripts/system-packages installs dovecot-imapd).")
     account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
@@ -83,15 +94,19 @@ def dovecot():
     work.chmod(0o755)
     for folder in ("run", "state", "home"):
         (work / folder).mkdir()
+    if tls:
+        write_self_signed_certificate(work)
     port = free_port()
     (work / "dovecot.conf").write_text(
         CONFIG.format(
             work=work,
+            tls=TLS.format(work=work) if tls else "ssl = no",
             user=account.pw_name,
             group=grp.getgrgid(account.pw_gid).gr_name,
             uid=account.pw_uid,
             gid=account.pw_gid,
-            port=port,
+            imap_port=0 if tls else port,
+            imaps_port=port if tls else 0,
         )
     )
     (work / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
@@ -104,10 +119,11 @@ def dovecot():
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         if not _wait_for_port(port, process):
-            output = process.stdout.read().decode(errors="replace") if process.poll() else ""
+            ended = process.poll() is not None
+            output = process.stdout.read().decode(errors="replace") if ended else ""
             log = (work / "dovecot.log").read_text() if (work / "dovecot.log").exists() else ""
             pytest.skip(f"Dovecot could not be started here: {output or log or 'no answer'}")
-        yield port
+        yield port, work
     finally:
         pid_file = work / "run" / "master.pid"
         if pid_file.exists():
@@ -118,6 +134,35 @@ def dovecot():
             process.kill()
             process.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def write_self_signed_certificate(folder):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 def _wait_for_port(port, process, seconds=10):
@@ -131,6 +176,12 @@ def _wait_for_port(port, process, seconds=10):
         except OSError:
             time.sleep(0.1)
     return False
+
+
+@pytest.fixture
+def dovecot():
+    with running_dovecot() as (port, _folder):
+        yield port
 
 
 @pytest.fixture
@@ -224,3 +275,22 @@ def test_wrong_password_raises_and_stores_nothing(mailbox, settings):
     with pytest.raises(imaplib.IMAP4.error):
         tasks.poll_imap()
     assert InboundEmail.objects.count() == 0
+
+
+def test_polling_over_ssl_the_default(settings, monkeypatch):
+    """IMAP_SSL is on by default: the certificate is checked (here against our own test CA)."""
+    with running_dovecot(tls=True) as (port, folder):
+        trusting_our_certificate = ssl.create_default_context(cafile=str(folder / "cert.pem"))
+        imap = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=trusting_our_certificate)
+        imap.login(USER, PASSWORD)
+        imap.append("INBOX", None, None, message("outlook_big5"))
+        imap.logout()
+        settings.IMAP_HOST, settings.IMAP_PORT = "127.0.0.1", port
+        settings.IMAP_SSL, settings.IMAP_USER, settings.IMAP_PASSWORD = True, USER, PASSWORD
+        settings.IMAP_FOLDER, settings.IMAP_PROCESSED_FOLDER = "INBOX", ""
+        with pytest.raises(ssl.SSLCertVerificationError):
+            tasks.poll_imap()  # an unknown certificate is refused
+        assert InboundEmail.objects.count() == 0
+        monkeypatch.setattr(tasks.ssl, "create_default_context", lambda: trusting_our_certificate)
+        assert tasks.poll_imap() == 1
+        assert InboundEmail.objects.get().subject == "回覆: 帳單金額有誤"
