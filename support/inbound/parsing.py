@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 from .htmltext import html_to_text
 from .quotes import is_forward, strip_quotes
@@ -156,22 +156,36 @@ def automatic_reason(message, from_address):
 
 
 def decode_bytes(data, charset=None):
-    """Bytes → str in the given charset (or its superset); never raises."""
-    candidates = []
+    """Bytes → str in the given charset (or its superset); never raises.
+
+    Unlabelled bytes are tried as UTF-8, then as GB18030 when that gives Chinese
+    text, then as Windows-1252 (which decodes nearly anything).
+    """
     name = _codec_name(charset)
-    if name:
-        candidates.append(SUPERSETS.get(name, name))
-        if name == "big5":
-            candidates.append("big5hkscs")
-    if "utf-8" not in candidates:
-        candidates.append("utf-8")
-    candidates += ["gb18030", "cp1252"] if not name else []
+    if not name:
+        for candidate, plausible in (("utf-8", None), ("gb18030", _chinese), ("cp1252", None)):
+            try:
+                text = data.decode(candidate)
+            except UnicodeDecodeError:
+                continue
+            if plausible is None or plausible(text):
+                return text
+        return data.decode("utf-8", "replace")
+    candidates = [SUPERSETS.get(name, name), "big5hkscs" if name == "big5" else "utf-8"]
     for candidate in candidates:
         try:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode(candidates[0], "replace")
+
+
+def _chinese(text):
+    """True when every non-ASCII character is a CJK ideograph or CJK punctuation."""
+    return all(
+        ord(char) < 128 or "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
+        for char in text
+    )
 
 
 def _codec_name(charset):
@@ -232,16 +246,14 @@ def _first_address(values):
 
 
 def _addresses(values):
-    texts = [header_text(value) for value in values]
+    """[(name, address)]: split first, then decode, so "=?…?=" names with commas stay whole."""
+    texts = [header_text(v) if isinstance(v, email.header.Header) else str(v) for v in values]
+    texts = [header_text(t) if any("\udc80" <= c <= "\udcff" for c in t) else t for t in texts]
     result = []
     for name, address in getaddresses(texts):
-        address = address.strip().strip("<>")
-        if "@" not in address:
-            name2, address2 = parseaddr(address)
-            if "@" not in address2:
-                continue
-            address = address2
-        result.append((_one_line(header_text(name)).strip('"'), address.lower()[:254]))
+        address = address.strip().strip("<>").lower()
+        if "@" in address:
+            result.append((_one_line(header_text(name)).strip('"'), address[:254]))
     return result
 
 

@@ -341,3 +341,21 @@ def test_message_forwarded_as_attachment_is_kept_whole():
     (attached,) = parsed.attachments
     assert (attached.filename, attached.content_type) == ("attachment-1.eml", "message/rfc822")
     assert b"Monitor is down." in attached.content
+
+
+def test_encoded_display_name_with_a_comma_stays_one_address():
+    raw = (
+        b"From: =?utf-8?Q?Smith=2C_J=C3=B6hn?= <John@Example.net>\r\n"
+        b"Cc: a@x.example, b@y.example\r\n\r\nx"
+    )
+    parsed = parse_email(raw)
+    assert (parsed.from_name, parsed.from_address) == ("Smith, Jöhn", "john@example.net")
+    assert parsed.cc == [("", "a@x.example"), ("", "b@y.example")]
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [("张喆的网站".encode("gbk"), "张喆的网站"), ("Grüße".encode("cp1252"), "Grüße")],
+)
+def test_unlabelled_bytes_chinese_or_western(data, expected):
+    assert decode_bytes(data, None) == expected
