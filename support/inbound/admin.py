@@ -63,6 +63,12 @@ class InboundEmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [name for _section, options in fieldsets for name in options["fields"]]
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            queryset = queryset.defer("raw")  # messages can be megabytes each
+        return queryset
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Everything here is read-only: no save buttons."""
         extra_context = {**(extra_context or {}), "show_save": False}

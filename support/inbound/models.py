@@ -104,13 +104,13 @@ class InboundEmail(models.Model):
         return f"inbound-{self.pk}-{stamp}.eml"
 
     def mark(self, status, reason="", **fields):
-        self.status = status
-        self.reason = reason
+        """Record what happened, without writing the (possibly large) raw message again."""
+        fields.update(status=status, reason=reason)
+        if status == self.Status.PROCESSED:
+            fields["processed_at"] = timezone.now()
         for name, value in fields.items():
             setattr(self, name, value)
-        if status == self.Status.PROCESSED:
-            self.processed_at = timezone.now()
-        self.save()
+        self.save(update_fields=list(fields))
 
 
 def hash_token(token):

@@ -211,3 +211,24 @@ def test_admin_creates_a_token_and_shows_it_once(client):
     secret = page.split("<code>")[1].split("</code>")[0]
     assert InboundToken.objects.authenticate(secret) == row
     assert Permission.objects.filter(codename="view_inboundemail").exists()
+
+
+def test_admin_list_queries_do_not_grow_and_skip_the_raw_message(
+    agent_client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def stored(count):
+        for number in range(count):
+            raw = message("attachments").replace(b"a1b2c3d4-attach", b"n%d" % number)
+            ingest(raw, "imap")
+
+    stored(2)
+    with CaptureQueriesContext(connection) as few:
+        assert agent_client.get("/admin/inbound/inboundemail/").status_code == 200
+    stored(40)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert agent_client.get("/admin/inbound/inboundemail/").status_code == 200
+    listing = [q["sql"] for q in few.captured_queries if 'FROM "inbound_inboundemail"' in q["sql"]]
+    assert listing and not any('"inbound_inboundemail"."raw"' in sql for sql in listing)
