@@ -231,3 +231,28 @@ def test_polling_without_imap_host_does_nothing(settings):
 
     settings.IMAP_HOST = ""
     assert poll_imap() == 0
+
+
+@pytest.mark.parametrize(
+    "by_id, by_reference, threaded",
+    [(True, False, True), (False, True, False)],
+)
+def test_decisions_about_tickets_are_recorded_for_staff(
+    owner, organization, monkeypatch, by_id, by_reference, threaded
+):
+    """With the ticket lookups answering (the seam the tickets app fills), the entry keeps
+    the decision, the ticket and whether it was threaded."""
+    from support.inbound.routing import PortalDirectory, TicketInfo
+
+    ticket = TicketInfo("K7F-3QX9", organization.pk, closed=False)
+    monkeypatch.setattr(
+        PortalDirectory, "ticket_by_message_ids", lambda s, ids: ticket if by_id else None
+    )
+    monkeypatch.setattr(
+        PortalDirectory, "ticket_by_reference", lambda s, ref: ticket if by_reference else None
+    )
+    entry = ingest(message("outlook_reply"), "imap")
+    entry.refresh_from_db()
+    assert (entry.action, entry.threaded) == (Action.REPLY, threaded)
+    assert entry.related_ticket_reference == "K7F-3QX9"
+    assert entry.status == Status.RECEIVED  # waiting for add_reply to be connected

@@ -359,3 +359,35 @@ def test_encoded_display_name_with_a_comma_stays_one_address():
 )
 def test_unlabelled_bytes_chinese_or_western(data, expected):
     assert decode_bytes(data, None) == expected
+
+
+@pytest.mark.parametrize(
+    "name, markers",
+    [
+        (
+            "outlook_reply",
+            [b"Thread-Index: ", b"Content-Type: multipart/alternative", b"MsoNormal"],
+        ),
+        (
+            "gmail_reply",
+            [b"gmail_quote gmail_quote_container", b"@mail.gmail.com>", b"quoted-printable"],
+        ),
+        ("apple_mail", [b"boundary=Apple-Mail-", b"quoted-printable", b"=E2=80=99"]),
+        ("foxmail_gbk", [b"X-Mailer: Foxmail", b'charset="gbk"', b"=?gbk?B?", b"base64"]),
+        ("netease_gb2312", [b"charset=GB2312", b"=?gb2312?B?", b"base64"]),
+        ("outlook_big5", [b'charset="big5"', b"=?big5?B?"]),
+        ("latin1_qp", [b"charset=ISO-8859-1", b"=?ISO-8859-1?Q?", b"quoted-printable"]),
+        ("attachments", [b"Content-Id: <", b"application/pdf", b"filename*=UTF-8''"]),
+        ("bounce", [b"Return-Path: <>", b"multipart/report", b"MAILER-DAEMON@"]),
+        ("out_of_office", [b"Auto-Submitted: auto-replied"]),
+        ("autoreply_x_header", [b"X-Autoreply: yes"]),
+        ("bulk_newsletter", [b"Precedence: bulk"]),
+        ("thunderbird_reply", [b"In-Reply-To: <", b"References: <"]),
+    ],
+)
+def test_fixtures_carry_what_the_clients_write(name, markers):
+    """Guards the fixtures themselves: each keeps the trait it is there to test."""
+    raw = message(name)
+    for marker in markers:
+        assert marker in raw, marker
+    assert b"winmail.dat" not in raw and b"ms-tnef" not in raw
