@@ -21,14 +21,16 @@ The rules, in order (`decide`):
    ("triage" | "reply"). The pointer carries Auto-Submitted: auto-replied and is
    sent at most once a day per address.
 
-CONNECTING THE TICKETS APP (the lead, after merging issue 3) — three functions
-below are the only ones that need the tickets app; each says exactly what to call:
+CONNECTING THE TICKETS APP (the lead, after merging issue 3) — the five small
+functions below marked "To connect" are the only code that needs the tickets app:
 
 - `PortalDirectory.ticket_by_message_ids(ids)`: look the ids up in the table where
   the tickets app records every Message-ID it sent for a ticket, return
   `ticket_info(ticket)` for the newest match or None.
 - `PortalDirectory.ticket_by_reference(reference)`: `Ticket.objects.filter(
-  reference=reference)` → `ticket_info(ticket)` or None; and fill `ticket_info`.
+  reference=reference)` → `ticket_info(ticket)` or None.
+- `ticket_info(ticket)`: the TicketInfo the rules read (reference, organisation
+  id, closed or not, the requester's and copied-in people's addresses).
 - `open_ticket_from_email(decision, parsed, entry)` and
   `add_email_reply(decision, parsed, entry)`:
 
