@@ -13,7 +13,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from . import routing
 from .models import InboundEmail
@@ -33,23 +33,16 @@ def ingest(raw, source):
     if existing is not None:
         return existing
     try:
-        with transaction.atomic():
-            entry = InboundEmail.objects.create(
-                source=source,
-                message_id=message_id[:255],
-                sha256=digest,
-                raw=raw,
-                size=len(raw),
-                from_address=parsed.from_address if parsed else "",
-                from_name=parsed.from_name[:200] if parsed else "",
-                subject=parsed.subject[:998] if parsed else "",
-                sent_at=parsed.date if parsed else None,
-            )
+        entry = _store(raw, source, digest, message_id, parsed)
     except IntegrityError:  # the same message arriving twice at the same moment
         existing = _already_stored(message_id, digest)
         if existing is None:
             raise
         return existing
+    except (DataError, ValueError) as problem:  # headers the database refuses: keep the bytes
+        log.exception("Inbound email stored without its headers")
+        parsed, error = None, f"Could not store the headers: {problem!r}"
+        entry = _store(raw, source, digest, "", None)
     if parsed is None:
         entry.mark(Status.FAILED, error)
         return entry
@@ -98,6 +91,21 @@ def process(entry, parsed=None, check_rate=False):
     return entry
 
 
+def _store(raw, source, digest, message_id, parsed):
+    with transaction.atomic():
+        return InboundEmail.objects.create(
+            source=source,
+            message_id=message_id[:255],
+            sha256=digest,
+            raw=raw,
+            size=len(raw),
+            from_address=parsed.from_address if parsed else "",
+            from_name=parsed.from_name[:200] if parsed else "",
+            subject=parsed.subject[:998] if parsed else "",
+            sent_at=parsed.date if parsed else None,
+        )
+
+
 def rate_limited(address):
     """True once a sender has sent more than INBOUND_RATE_LIMIT messages in the window."""
     key = "inbound:rate:" + hashlib.sha256(address.lower().encode()).hexdigest()
@@ -133,5 +141,7 @@ def _already_stored(message_id, digest):
 
 
 def _message_id_of_broken(raw):
-    match = re.search(rb"^Message-ID:\s*<([^<>\s]+)>", raw[:65536], re.IGNORECASE | re.MULTILINE)
+    match = re.search(
+        rb"^Message-ID:\s*<([^<>\s\x00]+)>", raw[:65536], re.IGNORECASE | re.MULTILINE
+    )
     return match.group(1).decode("ascii", "replace") if match else ""

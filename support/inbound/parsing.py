@@ -36,6 +36,7 @@ SUPERSETS = {
     "tis-620": "cp874",
 }
 ALIASES = {"x-gbk": "gbk", "gb_2312-80": "gb2312", "x-big5": "big5"}
+ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+$")
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "auto_reply", "list"}
 MACHINE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
@@ -197,12 +198,16 @@ def _codec_name(charset):
     charset = ALIASES.get(charset, charset)
     try:
         return codecs.lookup(charset).name
-    except LookupError:
+    except (LookupError, ValueError):
         return ""
 
 
 def header_text(value):
     """Any header value (RFC 2047 encoded words, raw 8-bit bytes, Header objects) → str."""
+    return _decode_header_value(value).replace("\x00", "")
+
+
+def _decode_header_value(value):
     if value is None:
         return ""
     if isinstance(value, email.header.Header):  # compat32's wrapper for raw 8-bit headers
@@ -247,25 +252,30 @@ def _first_address(values):
 
 def _addresses(values):
     """[(name, address)]: split first, then decode, so "=?…?=" names with commas stay whole."""
-    texts = [header_text(v) if isinstance(v, email.header.Header) else str(v) for v in values]
+    texts = [
+        header_text(v) if isinstance(v, email.header.Header) else str(v).replace("\x00", "")
+        for v in values
+    ]
     texts = [header_text(t) if any("\udc80" <= c <= "\udcff" for c in t) else t for t in texts]
     result = []
     for name, address in getaddresses(texts):
         address = address.strip().strip("<>").lower()
-        if "@" in address:
+        if ADDRESS.match(address):
             result.append((_one_line(header_text(name)).strip('"'), address[:254]))
     return result
 
 
 def _date(value):
+    """The Date header as an aware datetime, or None when missing or impossible."""
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(header_text(value))
-    except (TypeError, ValueError, IndexError):
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)  # e.g. 31 Dec 9999 -1200 is past the end of time
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -319,8 +329,17 @@ def _is_attachment(part):
 
 
 def _text(part):
+    """A text part, decoded; NUL characters dropped (the database refuses them in text)."""
     payload = _payload_bytes(part)
-    return decode_bytes(payload, part.get_content_charset()).replace("\r\n", "\n")
+    text = decode_bytes(payload, _charset_of(part))
+    return text.replace("\r\n", "\n").replace("\x00", "")
+
+
+def _charset_of(part):
+    try:
+        return part.get_content_charset()
+    except Exception:  # a malformed parameter list
+        return None
 
 
 def _payload_bytes(part):

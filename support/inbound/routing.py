@@ -65,6 +65,7 @@ Also for the lead: the tickets app's own notification emails should carry
 so that replies thread and auto-replies to them are recognised.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -292,7 +293,7 @@ def send_sign_up_pointer(parsed):
     """A polite answer to an unknown sender, at most once a day per address; never to a machine."""
     if parsed.is_automatic:
         return False
-    key = f"inbound:sign-up-pointer:{parsed.from_address.lower()}"
+    key = "inbound:sign-up-pointer:" + hashlib.sha256(parsed.from_address.encode()).hexdigest()
     if not cache.add(key, 1, SIGN_UP_REPLY_INTERVAL):
         return False
     headers = auto_reply_headers(parsed)

@@ -256,3 +256,18 @@ def test_decisions_about_tickets_are_recorded_for_staff(
     assert (entry.action, entry.threaded) == (Action.REPLY, threaded)
     assert entry.related_ticket_reference == "K7F-3QX9"
     assert entry.status == Status.RECEIVED  # waiting for add_reply to be connected
+
+
+def test_hostile_headers_are_stored_not_lost():
+    raw = (
+        b"From: a\x00b@example.net\r\nSubject: bad\x00 subject\r\n"
+        b"Message-ID: <nul\x00id@example.net>\r\nDate: Fri, 31 Dec 9999 23:59:59 -1200\r\n\r\nx\x00"
+    )
+    entry = ingest(raw, "pipe")
+    entry.refresh_from_db()
+    assert (entry.from_address, entry.subject, entry.sent_at) == (
+        "ab@example.net",
+        "bad subject",
+        None,
+    )
+    assert entry.raw_bytes == raw

@@ -391,3 +391,21 @@ def test_fixtures_carry_what_the_clients_write(name, markers):
     for marker in markers:
         assert marker in raw, marker
     assert b"winmail.dat" not in raw and b"ms-tnef" not in raw
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -1200", "Mon, 32 Jan 2020 00:00:00 +0000", "yesterday", ""],
+)
+def test_impossible_dates_are_none(date):
+    assert parse_email(f"From: a@example.net\r\nDate: {date}\r\n\r\nx".encode()).date is None
+
+
+def test_nul_characters_are_dropped():
+    raw = b"From: a\x00b@example.net\r\nSubject: bad\x00 subject\r\n\r\nbody\x00 text"
+    parsed = parse_email(raw)
+    assert (parsed.from_address, parsed.subject, parsed.text) == (
+        "ab@example.net",
+        "bad subject",
+        "body text",
+    )
