@@ -60,18 +60,20 @@ def fetch_unseen(imap):
     if moving:
         imap.create(quote(settings.IMAP_PROCESSED_FOLDER))  # fails harmlessly when it exists
     uids = _check(imap.uid("SEARCH", None, "UNSEEN"), "search")[0].split()[:BATCH]
-    count = 0
-    for uid in uids:
-        raw = _fetch(imap, uid)
-        if raw is None:
-            continue
-        ingest(raw, InboundEmail.Source.IMAP)
-        count += 1
-        _check(imap.uid("STORE", uid, "+FLAGS", r"(\Seen)"), "flag as seen")
-        if moving:
-            _move(imap, uid, settings.IMAP_PROCESSED_FOLDER)
-    if moving and "MOVE" not in imap.capabilities:
-        imap.expunge()
+    copied, count = [], 0
+    try:
+        for uid in uids:
+            raw = _fetch(imap, uid)
+            if raw is None:
+                continue
+            ingest(raw, InboundEmail.Source.IMAP)
+            count += 1
+            _check(imap.uid("STORE", uid, "+FLAGS", r"(\Seen)"), "flag as seen")
+            if moving:
+                copied += _move(imap, uid, settings.IMAP_PROCESSED_FOLDER)
+    finally:
+        if copied:
+            _expunge(imap, copied)
     return count
 
 
@@ -85,11 +87,22 @@ def _fetch(imap, uid):
 
 
 def _move(imap, uid, folder):
+    """Move one message; return [uid] when it was copied and still needs expunging."""
     if "MOVE" in imap.capabilities:
         _check(imap.uid("MOVE", uid, quote(folder)), "move")
-    else:  # copied first: the \Deleted flag only goes on once the copy exists
-        _check(imap.uid("COPY", uid, quote(folder)), "copy")
-        _check(imap.uid("STORE", uid, "+FLAGS", r"(\Deleted)"), "flag as moved")
+        return []
+    # Copied first: the \Deleted flag only goes on once the copy exists.
+    _check(imap.uid("COPY", uid, quote(folder)), "copy")
+    _check(imap.uid("STORE", uid, "+FLAGS", r"(\Deleted)"), "flag as moved")
+    return [uid]
+
+
+def _expunge(imap, uids):
+    """Remove the copied originals; only ours when the server can (UIDPLUS)."""
+    if "UIDPLUS" in imap.capabilities:
+        imap.uid("EXPUNGE", b",".join(uids).decode())
+    else:
+        imap.expunge()
 
 
 def quote(folder):

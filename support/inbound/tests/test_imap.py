@@ -237,8 +237,10 @@ def test_polling_moves_processed_messages_to_a_folder(mailbox, settings):
 
 
 def test_without_move_the_copy_exists_before_the_original_goes(mailbox, settings, monkeypatch):
-    """Servers without MOVE: COPY, then \\Deleted, then EXPUNGE."""
+    """Servers without MOVE: COPY, then \\Deleted, then EXPUNGE of our messages only."""
     settings.IMAP_PROCESSED_FOLDER = "Processed"
+    someone_elses = b"From: x@example.net\r\nSubject: deleted by a person\r\n\r\nx\r\n"
+    assert mailbox.append("INBOX", r"(\Seen \Deleted)", None, someone_elses)[0] == "OK"
     connect = tasks.connect
 
     def connect_without_move():
@@ -249,7 +251,7 @@ def test_without_move_the_copy_exists_before_the_original_goes(mailbox, settings
     monkeypatch.setattr(tasks, "connect", connect_without_move)
     assert tasks.poll_imap() == len(FIXTURES)
     mailbox.select("INBOX")
-    assert mailbox.uid("SEARCH", None, "ALL")[1][0].split() == [b"6"]
+    assert mailbox.uid("SEARCH", None, "ALL")[1][0].split() == [b"6", b"7"]
     mailbox.select('"Processed"')
     assert len(mailbox.uid("SEARCH", None, "ALL")[1][0].split()) == len(FIXTURES)
 
