@@ -249,6 +249,21 @@ else:
     OUTBOX_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# Inbound email (support.inbound): an IMAP mailbox polled every minute, when IMAP_HOST is set.
+IMAP_HOST = os.environ.get("IMAP_HOST", "")
+IMAP_SSL = env_bool("IMAP_SSL", True)
+IMAP_PORT = env_int("IMAP_PORT", 993 if IMAP_SSL else 143)
+IMAP_USER = os.environ.get("IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "")  # empty: flag \Seen only
+INBOUND_UNKNOWN_SENDERS = os.environ.get("INBOUND_UNKNOWN_SENDERS", "triage")
+if INBOUND_UNKNOWN_SENDERS not in ("triage", "reply"):
+    raise ImproperlyConfigured('INBOUND_UNKNOWN_SENDERS must be "triage" or "reply".')
+INBOUND_RATE_LIMIT = env_int("INBOUND_RATE_LIMIT", 20)  # messages per sender and window
+INBOUND_RATE_LIMIT_WINDOW = env_int("INBOUND_RATE_LIMIT_WINDOW", 3600)  # seconds
+INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+
 # Security.
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

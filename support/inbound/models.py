@@ -1,0 +1,164 @@
+import hashlib
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundEmail(models.Model):
+    """One message received by email, kept as it arrived (the raw .eml) whatever happened next.
+
+    Nothing that reaches an entry point is dropped: messages that could not be
+    parsed, came from machines or were rate limited are stored with the reason,
+    so staff can read, download and reprocess them in the admin.
+    """
+
+    class Source(models.TextChoices):
+        IMAP = "imap", _("IMAP mailbox")
+        PIPE = "pipe", _("Mail server pipe")
+        HTTP = "http", _("HTTP endpoint")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED_AUTOMATIC = "ignored_automatic", _("Ignored: sent automatically")
+        RATE_LIMITED = "rate_limited", _("Held: too many messages from this sender")
+        FAILED = "failed", _("Failed")
+
+    class Action(models.TextChoices):
+        """What the routing rules decided (see routing.py)."""
+
+        NONE = "", _("Not decided yet")
+        REPLY = "reply", _("Reply on a ticket")
+        FOLLOW_UP = "follow_up", _("Follow-up to a closed ticket")
+        NEW_TICKET = "new_ticket", _("New ticket")
+        TRIAGE = "triage", _("Staff triage")
+        SIGN_UP_REPLY = "sign_up_reply", _("Answered with a sign-up pointer")
+        IGNORE = "ignore", _("Ignored")
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    action = models.CharField(
+        _("decision"), max_length=20, choices=Action.choices, default=Action.NONE, blank=True
+    )
+    reason = models.TextField(_("reason or error"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the message"), max_length=64, db_index=True)
+    from_address = models.EmailField(_("from"), max_length=254, blank=True, db_index=True)
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=998, blank=True)
+    sent_at = models.DateTimeField(_("sent (Date header)"), null=True, blank=True)
+    raw = models.BinaryField(_("original message"))
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    threaded = models.BooleanField(
+        _("threaded"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Yes when matched to a ticket through the portal's own Message-IDs; no when only "
+            "the [reference] in the subject claimed the ticket (the sender could be forged)."
+        ),
+    )
+    ticket_reference = models.CharField(
+        _("ticket"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("The ticket this message was added to or opened."),
+    )
+    related_ticket_reference = models.CharField(
+        _("related ticket"),
+        max_length=20,
+        blank=True,
+        help_text=_("The ticket this message claimed, when it went elsewhere (closed, triage)."),
+    )
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="inbound_unique_message_id",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-received_at"])]
+
+    def __str__(self):
+        return self.subject or str(_("(no subject)"))
+
+    @property
+    def raw_bytes(self):
+        return bytes(self.raw)
+
+    def download_name(self):
+        stamp = self.received_at.strftime("%Y%m%d-%H%M%S")
+        return f"inbound-{self.pk}-{stamp}.eml"
+
+    def mark(self, status, reason="", **fields):
+        """Record what happened, without writing the (possibly large) raw message again."""
+        fields.update(status=status, reason=reason)
+        if status == self.Status.PROCESSED:
+            fields["processed_at"] = timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=list(fields))
+
+
+def hash_token(token):
+    """Tokens are long random strings, so a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InboundTokenQuerySet(models.QuerySet):
+    def authenticate(self, token):
+        """The active token matching `token`, or None."""
+        if not token or len(token) > 200:
+            return None
+        found = self.filter(active=True, token_hash=hash_token(token)).first()
+        if found:
+            InboundToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        return found
+
+
+class InboundToken(models.Model):
+    """A bearer token for an inbound-mail service posting raw messages to /inbound/email/.
+
+    Only a hash is stored: the token is shown once, when it is created in the admin.
+    """
+
+    PREFIX = "inb_"
+
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Who uses it, e.g. “Mailgun routes”.")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = InboundTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inbound email token")
+        verbose_name_plural = _("inbound email tokens")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def generate(self):
+        """Give this token a new secret and return it (the only time it can be read)."""
+        token = self.PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.hint = token[:10]
+        return token

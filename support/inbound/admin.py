@@ -1,0 +1,182 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import linebreaksbr
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .ingest import process
+from .models import InboundEmail, InboundToken
+from .parsing import UnparseableEmail, parse_email
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    list_display = [
+        "received_at",
+        "from_address",
+        "subject",
+        "status",
+        "action",
+        "ticket_reference",
+        "not_threaded",
+    ]
+    list_filter = ["status", "source", "action", "threaded"]
+    search_fields = ["from_address", "from_name", "subject", "message_id", "ticket_reference"]
+    date_hierarchy = "received_at"
+    actions = ["process_again"]
+    fieldsets = [
+        (
+            _("Message"),
+            {
+                "fields": [
+                    "from_name",
+                    "from_address",
+                    "subject",
+                    "new_text",
+                    "attachment_list",
+                    "download",
+                ]
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": [
+                    "status",
+                    "action",
+                    "reason",
+                    "ticket_reference",
+                    "related_ticket_reference",
+                    "threaded",
+                    "processed_at",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {"fields": ["received_at", "source", "sent_at", "message_id", "size", "sha256"]},
+        ),
+    ]
+    readonly_fields = [name for _section, options in fieldsets for name in options["fields"]]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            queryset = queryset.defer("raw")  # messages can be megabytes each
+        return queryset
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Everything here is read-only: no save buttons."""
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context["show_save_and_continue"] = False
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.download_view)
+        return [
+            path("<int:pk>/download/", download, name="inbound_inboundemail_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, pk):
+        """The original message as an .eml file, for staff only; never rendered in the page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        entry = get_object_or_404(InboundEmail, pk=pk)
+        if not self.has_view_permission(request, entry):
+            raise Http404
+        response = HttpResponse(entry.raw_bytes, content_type="message/rfc822")
+        response["Content-Disposition"] = f'attachment; filename="{entry.download_name()}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @admin.display(description=_("original message"))
+    def download(self, obj):
+        url = reverse("admin:inbound_inboundemail_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a> ({} bytes)', url, _("Download .eml"), obj.size)
+
+    @admin.display(description=_("not threaded"), boolean=True)
+    def not_threaded(self, obj):
+        return True if obj.threaded is False else None
+
+    @admin.display(description=_("new text (quotes and signature removed)"))
+    def new_text(self, obj):
+        parsed = _parsed(obj)
+        if parsed is None:
+            return "—"
+        return linebreaksbr(parsed.text, autoescape=True)
+
+    @admin.display(description=_("attachments"))
+    def attachment_list(self, obj):
+        parsed = _parsed(obj)
+        if parsed is None or not parsed.attachments:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} — {}, {} bytes{}</div>",
+            (
+                (a.filename, a.content_type, a.size, " (inline)" if a.inline else "")
+                for a in parsed.attachments
+            ),
+        )
+
+    @admin.action(description=_("Process again"), permissions=["change"])
+    def process_again(self, request, queryset):
+        done = 0
+        for entry in queryset.exclude(status=InboundEmail.Status.PROCESSED):
+            process(entry)
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            ngettext("%d message processed again.", "%d messages processed again.", done) % done,
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d message was already processed and was left alone.",
+                    "%d messages were already processed and were left alone.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
+
+
+def _parsed(entry):
+    try:
+        return parse_email(entry.raw_bytes)
+    except (UnparseableEmail, ValueError):
+        return None
+
+
+@admin.register(InboundToken)
+class InboundTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "hint", "active", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    fields = ["name", "active", "hint", "created_at", "last_used_at"]
+    readonly_fields = ["hint", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = obj.generate()
+            self.message_user(
+                request,
+                format_html(
+                    "{} <code>{}</code>",
+                    _("Copy this token now: it is shown only once."),
+                    token,
+                ),
+                messages.WARNING,
+            )
+        super().save_model(request, obj, form, change)
