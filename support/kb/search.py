@@ -125,6 +125,9 @@ def highlight_passage(version, query):
         text = version.summary or text
         found = pattern.search(text) if pattern else None
     start = max(found.start() - SNIPPET_LENGTH // 3, 0) if found else 0
+    space = text.find(" ", start, found.start() if found else start + 20)
+    if start and space != -1:
+        start = space + 1
     passage = text[start : start + SNIPPET_LENGTH]
     prefix = "… " if start else ""
     suffix = " …" if start + SNIPPET_LENGTH < len(text) else ""
