@@ -1,8 +1,9 @@
 """Search indexes on PostgreSQL: a GIN index on the weighted vector, and pg_trgm
 GIN indexes so substring matching (how Chinese is found) doesn't scan every row.
 
-The trigram indexes are on UPPER(...) because Django's `icontains` compares
-UPPER(column) LIKE UPPER(pattern). Nothing happens on SQLite.
+Chinese is matched with LIKE (`contains`) on the columns themselves; Latin-script
+title matches use Django's `icontains`, i.e. UPPER(column) LIKE UPPER(pattern),
+hence the UPPER(...) indexes. Nothing happens on SQLite.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
@@ -10,9 +11,10 @@ from django.db import migrations
 
 INDEXES = {
     "kb_translation_search_gin": "USING gin (search_vector)",
-    "kb_translation_title_trgm": "USING gin (UPPER(title) gin_trgm_ops)",
-    "kb_translation_summary_trgm": "USING gin (UPPER(summary) gin_trgm_ops)",
-    "kb_translation_body_trgm": "USING gin (UPPER(body) gin_trgm_ops)",
+    "kb_translation_title_trgm": "USING gin (title gin_trgm_ops)",
+    "kb_translation_summary_trgm": "USING gin (summary gin_trgm_ops)",
+    "kb_translation_body_trgm": "USING gin (body gin_trgm_ops)",
+    "kb_translation_title_upper_trgm": "USING gin (UPPER(title) gin_trgm_ops)",
 }
 
 
