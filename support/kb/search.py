@@ -16,7 +16,7 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Func, Q, TextField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -53,10 +53,23 @@ def update_search_vectors(translations):
         return
     for language, config in CONFIGS.items():
         translations.filter(language=language).update(
-            search_vector=SearchVector("title", weight="A", config=config)
-            + SearchVector("summary", weight="B", config=config)
-            + SearchVector("body", weight="B", config=config)
+            search_vector=SearchVector(without_tags("title"), weight="A", config=config)
+            + SearchVector(without_tags("summary"), weight="B", config=config)
+            + SearchVector(without_tags("body"), weight="B", config=config)
         )
+
+
+def without_tags(field):
+    """PostgreSQL's parser swallows text that looks like HTML tags (`<script>alert…`),
+    so angle brackets become spaces before the text is indexed."""
+    return Func(
+        F(field),
+        Value("[<>]"),
+        Value(" "),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
 
 
 @dataclass

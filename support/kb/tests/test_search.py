@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from support.kb.models import SearchQuery
 from support.kb.search import clean_query, mark_passage, search
@@ -128,3 +129,23 @@ def test_empty_search_shows_a_hint_and_no_results(client):
     response = client.get("/kb/search/")
     assert response.status_code == 200
     assert "Type a few words" in response.content.decode()
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL's full-text search"
+)
+
+
+@postgres_only
+def test_english_word_forms_match_through_full_text_search(category):
+    make_article("renewals", category, en=("Certificates", "We renew certificates every month."))
+    assert titles(search(AnonymousUser(), "renewing certificate")) == ["Certificates"]
+
+
+@postgres_only
+def test_search_indexes_exist(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'kb_articletranslation'")
+        definitions = " ".join(row[0] for row in cursor.fetchall())
+    assert "USING gin (search_vector)" in definitions
+    assert "USING gin (body gin_trgm_ops)" in definitions
