@@ -89,12 +89,10 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = [
-        "slug",
         "title_en",
         "category",
         "status",
         "visibility",
-        "published_at",
         "updated_at",
         "view_count",
         "helpful_ratio_display",
@@ -102,8 +100,9 @@ class ArticleAdmin(admin.ModelAdmin):
         "suggestion_opens",
         "deflections_display",
     ]
-    list_filter = [NeedsReviewFilter, "status", "visibility", "category", "tags"]
-    search_fields = ["slug", "translations__title"]
+    list_display_links = ["title_en"]
+    list_filter = [NeedsReviewFilter, "status", "visibility", "category"]
+    search_fields = ["slug", "translations__title", "tags__name"]
     list_select_related = ["category"]
     filter_horizontal = ["tags"]
     date_hierarchy = "updated_at"
