@@ -168,13 +168,14 @@ def highlight_passage(version, query):
     if found is None:
         text = version.summary or text
         found = pattern.search(text) if pattern else None
-    start = max(found.start() - SNIPPET_LENGTH // 3, 0) if found else 0
+    length = SNIPPET_LENGTH // 2 if has_cjk(text[:SNIPPET_LENGTH]) else SNIPPET_LENGTH
+    start = max(found.start() - length // 3, 0) if found else 0
     space = text.find(" ", start, found.start() if found else start + 20)
     if start and space != -1:
         start = space + 1
-    passage = text[start : start + SNIPPET_LENGTH]
+    passage = text[start : start + length]
     prefix = "… " if start else ""
-    suffix = " …" if start + SNIPPET_LENGTH < len(text) else ""
+    suffix = " …" if start + length < len(text) else ""
     return mark_passage(passage, terms, prefix, suffix)
 
 
