@@ -62,15 +62,11 @@ class TranslationInline(admin.StackedInline):
 class RevisionInline(admin.TabularInline):
     model = Revision
     extra = 0
-    fields = ["created_at", "language", "title", "edited_by", "note", "link"]
+    fields = ["created_at", "language", "title", "edited_by", "note"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
     max_num = 0
-
-    @admin.display(description=_("details"))
-    def link(self, obj):
-        return format_html('<a href="../../revision/{}/change/">{}</a>', obj.pk, _("changes"))
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
