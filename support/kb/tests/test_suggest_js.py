@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from support.kb.models import Article, ArticleTranslation, Category
 
@@ -29,6 +30,9 @@ def browser_page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser.new_page()
         browser.close()
+        # Database work inside Playwright's context gets its own connection: close it,
+        # or the test database can't be dropped at the end of the run.
+        connections.close_all()
 
 
 def test_typing_a_subject_lists_matching_articles(live_server, transactional_db, browser_page):
