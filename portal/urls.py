@@ -1,9 +1,15 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from support.kb.sitemaps import sitemaps as kb_sitemaps
+
 from . import views
+
+# Public pages for search engines; each app adds its sections here.
+sitemaps = {**kb_sitemaps}
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
@@ -21,5 +27,11 @@ urlpatterns = [
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": sitemaps},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("admin/", admin.site.urls),
 ]

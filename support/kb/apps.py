@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,12 @@ class KbConfig(AppConfig):
     name = "support.kb"
     label = "kb"
     verbose_name = _("Knowledge base")
+
+    def ready(self):
+        from portal.schedules import ensure_schedule
+
+        post_migrate.connect(
+            lambda **kwargs: ensure_schedule("support.kb.tasks.flag_stale_articles", minutes=1440),
+            sender=self,
+            weak=False,
+        )
