@@ -5,11 +5,12 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from support.kb.sitemaps import sitemaps as kb_sitemaps
+from support.status.sitemaps import sitemaps as status_sitemaps
 
 from . import views
 
 # Public pages for search engines; each app adds its sections here.
-sitemaps = {**kb_sitemaps}
+sitemaps = {**kb_sitemaps, **status_sitemaps}
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")

@@ -1,25 +1,13 @@
-from types import SimpleNamespace
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
+
+from portal.sitemaps import SiteURLSitemap
 
 from .models import Article, Category
 
 
 def public_articles():
     return Article.objects.visible_to(AnonymousUser())
-
-
-class SiteURLSitemap(Sitemap):
-    """Absolute links from SITE_URL, never from the request's Host header."""
-
-    def get_urls(self, page=1, site=None, protocol=None):
-        site_url = urlsplit(settings.SITE_URL)
-        site = SimpleNamespace(domain=site_url.netloc, name=site_url.netloc)
-        return super().get_urls(page=page, site=site, protocol=site_url.scheme)
 
 
 class ArticleSitemap(SiteURLSitemap):

@@ -1,10 +1,11 @@
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
+
+from portal.sitemaps import SiteURLSitemap
 
 from .models import Incident
 
 
-class StatusPagesSitemap(Sitemap):
+class StatusPagesSitemap(SiteURLSitemap):
     changefreq = "always"
     priority = 0.6
 
@@ -15,7 +16,7 @@ class StatusPagesSitemap(Sitemap):
         return reverse(item)
 
 
-class IncidentSitemap(Sitemap):
+class IncidentSitemap(SiteURLSitemap):
     changefreq = "daily"
     priority = 0.4
     limit = 1000
