@@ -216,8 +216,11 @@ class TicketForm(forms.Form):
             names = []
             for key, label, kind in questions:
                 name = extra_field_name(slug, key)
-                field_class = forms.URLField if kind == "url" else forms.CharField
-                self.fields[name] = field_class(label=label, required=False, max_length=500)
+                if kind == "url":
+                    field = forms.URLField(assume_scheme="https", label=label, required=False, max_length=500)
+                else:
+                    field = forms.CharField(label=label, required=False, max_length=500)
+                self.fields[name] = field
                 names.append(name)
             self.extra_groups.append((slug, names))
         if not re.fullmatch(r"[A-Za-z0-9_\-]{20,64}", str(self.data.get("form_token", ""))):

@@ -82,10 +82,11 @@ def ticket_new(request):
         follow_up = _follow_up_source(request, request.GET.get("follow_up"))
         if follow_up:
             initial["follow_up"] = follow_up.reference
-            initial["subject"] = _("Follow-up to %(reference)s: %(subject)s") % {
+            subject = _("Follow-up to %(reference)s: %(subject)s") % {
                 "reference": follow_up.reference,
                 "subject": follow_up.subject,
-            }[:200]
+            }
+            initial["subject"] = subject[:200]
     form = TicketForm(
         request.POST or None,
         request.FILES or None,
