@@ -47,12 +47,13 @@ class StaffDirectory:
                 if group.name == ENGINEERS:
                     self.engineers.append(person)
         self.teams = {team.pk: team for team in Team.objects.all()}
+        self.tier1 = next((team for team in self.teams.values() if team.tier == 1), None)
         self.tier2 = next((team for team in self.teams.values() if team.tier == 2), None)
 
     def handlers(self, ticket):
         if ticket.assignee_id:
             return [ticket.assignee]
-        team = self.teams.get(ticket.team_id)
+        team = self.teams.get(ticket.team_id) or self.tier1
         return self.by_group.get(team.group_id, []) if team else []
 
 

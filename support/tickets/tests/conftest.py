@@ -9,7 +9,7 @@ from support.tickets.models import Category
 
 @pytest.fixture
 def agent(db):
-    user = make_user("agent@support.example", full_name="Alex Agent", is_staff=True)
+    user = make_user("tier1@support.example", full_name="Tia Tier-One", is_staff=True)
     user.groups.add(Group.objects.get(name=AGENTS))
     return user
 
@@ -44,3 +44,33 @@ def open_ticket(organization, owner):
 @pytest.fixture
 def ticket(open_ticket):
     return open_ticket()
+
+
+def bulk_tickets(count, organization, requester, **fields):
+    """Many tickets at once (bulk_create), for query-count and sweep tests."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from support.tickets.models import Message, Ticket
+
+    now = timezone.now()
+    tickets = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                organization=organization,
+                requester=requester,
+                subject=f"Bulk ticket {number}",
+                description="Generated",
+                last_activity_at=now - timedelta(seconds=number),
+                **fields,
+            )
+            for number in range(count)
+        ],
+        batch_size=2000,
+    )
+    Message.objects.bulk_create(
+        [Message(ticket=ticket, author=requester, body="Generated") for ticket in tickets],
+        batch_size=2000,
+    )
+    return tickets
