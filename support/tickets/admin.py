@@ -8,7 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -60,8 +61,10 @@ class SlaFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        breached = Q(next_due_at__lte=now) | Q(first_response_outcome="breached") | Q(
-            resolution_outcome="breached"
+        breached = (
+            Q(next_due_at__lte=now)
+            | Q(first_response_outcome="breached")
+            | Q(resolution_outcome="breached")
         )
         at_risk = Q(first_response_at__isnull=True, first_response_warn_at__lte=now) | Q(
             resolution_warn_at__lte=now
@@ -281,8 +284,18 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("SLA"))
     def sla_summary(self, obj):
         rows = [
-            (_("First response due"), obj.first_response_due_at, obj.first_response_at, obj.get_first_response_outcome_display()),
-            (_("Resolution due"), obj.resolution_due_at, obj.resolved_at, obj.get_resolution_outcome_display()),
+            (
+                _("First response due"),
+                obj.first_response_due_at,
+                obj.first_response_at,
+                obj.get_first_response_outcome_display(),
+            ),
+            (
+                _("Resolution due"),
+                obj.resolution_due_at,
+                obj.resolved_at,
+                obj.get_resolution_outcome_display(),
+            ),
         ]
         parts = [
             format_html(
@@ -296,28 +309,38 @@ class TicketAdmin(admin.ModelAdmin):
             for label, due, done, outcome in rows
         ]
         if obj.is_paused:
-            parts.append(format_html("<li>{}</li>", _("Clock paused while waiting on the customer.")))
-        return format_html("<ul class='sla-summary'>{}</ul>", format_html("".join(parts)))
+            parts.append(
+                format_html("<li>{}</li>", _("Clock paused while waiting on the customer."))
+            )
+        return format_html("<ul class='sla-summary'>{}</ul>", mark_safe("".join(parts)))
 
     @admin.display(description=_("details"))
     def details(self, obj):
-        items = [(_("Problem started"), obj.problem_started_at), (_("What was tried"), obj.what_was_tried)]
+        items = [
+            (_("Problem started"), obj.problem_started_at),
+            (_("What was tried"), obj.what_was_tried),
+        ]
         items += list((obj.extra_fields or {}).items())
         return format_html(
             "<dl>{}</dl>",
-            format_html("".join(format_html("<dt>{}</dt><dd>{}</dd>", k, v or "—") for k, v in items)),
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((k, v or "—") for k, v in items)),
         )
 
     @admin.display(description=_("links"))
     def links(self, obj):
         parts = []
-        for label, other in [(_("Merged into"), obj.merged_into), (_("Follow-up of"), obj.follow_up_of)]:
+        for label, other in [
+            (_("Merged into"), obj.merged_into),
+            (_("Follow-up of"), obj.follow_up_of),
+        ]:
             if other:
                 url = reverse("admin:tickets_ticket_change", args=[other.pk])
                 parts.append(format_html('{}: <a href="{}">{}</a>', label, url, other.reference))
         for other in obj.merged_tickets.all():
             url = reverse("admin:tickets_ticket_change", args=[other.pk])
-            parts.append(format_html('{}: <a href="{}">{}</a>', _("Merged from"), url, other.reference))
+            parts.append(
+                format_html('{}: <a href="{}">{}</a>', _("Merged from"), url, other.reference)
+            )
         return format_html(" · ".join(["{}"] * len(parts)), *parts) if parts else "—"
 
     def get_urls(self):
@@ -346,9 +369,9 @@ class TicketAdmin(admin.ModelAdmin):
         ticket = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if ticket is not None:
-            extra_context["conversation"] = ticket.messages.select_related("author").prefetch_related(
-                "attachments"
-            )
+            extra_context["conversation"] = ticket.messages.select_related(
+                "author"
+            ).prefetch_related("attachments")
             extra_context["timeline"] = ticket.events.select_related("actor")
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -370,7 +393,9 @@ class TicketAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         Ticket.objects.filter(pk=obj.pk).update(category=obj.category, service=obj.service)
         ticket = Ticket.objects.select_related("organization", "requester").get(pk=obj.pk)
-        services.change_priority(ticket, data["priority"], by=request.user, reason=data["priority_reason"])
+        services.change_priority(
+            ticket, data["priority"], by=request.user, reason=data["priority_reason"]
+        )
         services.assign(ticket, data["assignee"], by=request.user)
         services.change_team(ticket, data["team"], by=request.user)
         body = data["reply_body"].strip()
@@ -411,7 +436,9 @@ class TicketAdmin(admin.ModelAdmin):
         reference = (request.POST.get("target_reference") or "").strip().upper()
         target = Ticket.objects.filter(reference=reference).first()
         if target is None:
-            self.message_user(request, _("Enter the reference of the ticket to merge into."), messages.ERROR)
+            self.message_user(
+                request, _("Enter the reference of the ticket to merge into."), messages.ERROR
+            )
             return
         merged = 0
         for source in queryset.exclude(pk=target.pk):
@@ -423,7 +450,11 @@ class TicketAdmin(admin.ModelAdmin):
         if merged:
             self.message_user(
                 request,
-                ngettext("%(n)d ticket merged into %(ref)s.", "%(n)d tickets merged into %(ref)s.", merged)
+                ngettext(
+                    "%(n)d ticket merged into %(ref)s.",
+                    "%(n)d tickets merged into %(ref)s.",
+                    merged,
+                )
                 % {"n": merged, "ref": target.reference},
                 messages.SUCCESS,
             )
@@ -435,7 +466,9 @@ class TicketAdmin(admin.ModelAdmin):
             services.change_status(ticket, Ticket.Status.CLOSED, by=request.user)
             count += 1
         self.message_user(
-            request, ngettext("%d ticket closed.", "%d tickets closed.", count) % count, messages.SUCCESS
+            request,
+            ngettext("%d ticket closed.", "%d tickets closed.", count) % count,
+            messages.SUCCESS,
         )
 
 

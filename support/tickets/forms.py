@@ -34,7 +34,11 @@ CATEGORY_FIELDS = {
     "domain-dns": [("domain", gettext_lazy("Domain name"), "text")],
     "ssl-certificate": [("domain", gettext_lazy("Domain on the certificate"), "text")],
     "backups-restore": [
-        ("restore_what", gettext_lazy("What should be restored (files, database, mailbox)"), "text"),
+        (
+            "restore_what",
+            gettext_lazy("What should be restored (files, database, mailbox)"),
+            "text",
+        ),
         ("restore_point", gettext_lazy("From which date"), "text"),
     ],
     "billing": [("invoice", gettext_lazy("Invoice number"), "text")],
@@ -132,7 +136,9 @@ def describe_target(minutes, business):
 
 
 def priority_choices(organization):
-    policies = {policy.priority: policy for policy in SlaPolicy.objects.filter(tier=organization.tier)}
+    policies = {
+        policy.priority: policy for policy in SlaPolicy.objects.filter(tier=organization.tier)
+    }
     choices = []
     for value, label in Priority.choices:
         text = f"{label}: {PRIORITY_EXPLANATIONS[value]}"
@@ -217,7 +223,9 @@ class TicketForm(forms.Form):
             for key, label, kind in questions:
                 name = extra_field_name(slug, key)
                 if kind == "url":
-                    field = forms.URLField(assume_scheme="https", label=label, required=False, max_length=500)
+                    field = forms.URLField(
+                        assume_scheme="https", label=label, required=False, max_length=500
+                    )
                 else:
                     field = forms.CharField(label=label, required=False, max_length=500)
                 self.fields[name] = field

@@ -132,7 +132,9 @@ class BusinessCalendar(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
 
@@ -140,7 +142,9 @@ class Holiday(models.Model):
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
         ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_a_day")
+        ]
 
     def __str__(self):
         return f"{self.date} {self.name}"
@@ -149,7 +153,9 @@ class Holiday(models.Model):
 class SlaPolicy(models.Model):
     """Targets for one organisation tier and priority."""
 
-    tier = models.CharField(_("organisation tier"), max_length=20, choices=Organization.Tier.choices)
+    tier = models.CharField(
+        _("organisation tier"), max_length=20, choices=Organization.Tier.choices
+    )
     priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices)
     first_response_minutes = models.DecimalField(
         _("first response target (minutes)"), max_digits=8, decimal_places=1, null=True, blank=True
@@ -176,7 +182,9 @@ class SlaPolicy(models.Model):
         verbose_name_plural = _("SLA policies")
         ordering = ["tier", "priority"]
         constraints = [
-            models.UniqueConstraint(fields=["tier", "priority"], name="one_policy_per_tier_priority")
+            models.UniqueConstraint(
+                fields=["tier", "priority"], name="one_policy_per_tier_priority"
+            )
         ]
 
     def __str__(self):
@@ -230,7 +238,10 @@ class Ticket(models.Model):
 
     reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets"
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -239,7 +250,10 @@ class Ticket(models.Model):
         related_name="requested_tickets",
     )
     cc = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("copied in"), blank=True, related_name="copied_tickets"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("copied in"),
+        blank=True,
+        related_name="copied_tickets",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -267,11 +281,15 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
         limit_choices_to={"is_staff": True},
     )
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True
+    )
     tier = models.PositiveSmallIntegerField(_("support tier"), default=1)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     needs_attention = models.BooleanField(
-        _("customer says it is more urgent"), default=False, help_text=_("Cleared when staff reply.")
+        _("customer says it is more urgent"),
+        default=False,
+        help_text=_("Cleared when staff reply."),
     )
 
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
@@ -284,7 +302,9 @@ class Ticket(models.Model):
     sla_calendar = models.ForeignKey(
         BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    first_response_target = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    first_response_target = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True
+    )
     resolution_target = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     first_response_warn_at = models.DateTimeField(null=True, blank=True)
@@ -305,10 +325,20 @@ class Ticket(models.Model):
     )
 
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
     )
     follow_up_of = models.ForeignKey(
-        "self", verbose_name=_("follow-up of"), on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+        "self",
+        verbose_name=_("follow-up of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
     )
     form_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     email_thread_id = models.CharField(max_length=255, default=new_thread_id, editable=False)
@@ -322,7 +352,9 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["organization", "-last_activity_at"], name="ticket_org_activity"),
             models.Index(fields=["organization", "status"], name="ticket_org_status"),
-            models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
+            models.Index(
+                fields=["requester", "-last_activity_at"], name="ticket_requester_activity"
+            ),
             models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),
@@ -376,7 +408,7 @@ class Ticket(models.Model):
         self.next_due_at = min(candidates) if candidates else None
 
     def sla_state(self, now=None):
-        """"breached", "at_risk", "on_track" or "" (nothing running)."""
+        """ "breached", "at_risk", "on_track" or "" (nothing running)."""
         now = now or timezone.now()
         if self.Outcome.BREACHED in (self.first_response_outcome, self.resolution_outcome) and (
             self.status in self.ACTIVE_STATES
@@ -400,11 +432,17 @@ class Message(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     body = models.TextField(_("message"))
     internal = models.BooleanField(_("internal note"), default=False)
-    channel = models.CharField(_("channel"), max_length=10, choices=Ticket.Channel.choices, default="web")
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Ticket.Channel.choices, default="web"
+    )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
     class Meta:
@@ -434,7 +472,9 @@ class Attachment(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -468,11 +508,20 @@ class TimelineEvent(models.Model):
         MERGED = "merged", _("Merged")
         URGENT = "urgent", _("Customer asked for more urgency")
 
-    PUBLIC_KINDS = (Kind.CREATED, Kind.STATUS, Kind.PRIORITY, Kind.ESCALATED, Kind.MERGED, Kind.URGENT)
+    PUBLIC_KINDS = (
+        Kind.CREATED,
+        Kind.STATUS,
+        Kind.PRIORITY,
+        Kind.ESCALATED,
+        Kind.MERGED,
+        Kind.URGENT,
+    )
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -522,7 +571,9 @@ class Macro(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     body = models.TextField(
         _("text"),
-        help_text=_("Placeholders: {first_name}, {full_name}, {reference}, {subject}, {agent_name}."),
+        help_text=_(
+            "Placeholders: {first_name}, {full_name}, {reference}, {subject}, {agent_name}."
+        ),
     )
 
     class Meta:

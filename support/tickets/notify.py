@@ -128,5 +128,3 @@ def engineers():
 def handlers(ticket):
     """The assignee, or everyone in the ticket's team while nobody is assigned."""
     return [ticket.assignee] if ticket.assignee_id else team_members(ticket.team)
-
-

@@ -311,7 +311,9 @@ def merge(source, target, *, by):
     with transaction.atomic():
         Message.objects.filter(ticket=source).update(ticket=target)
         Attachment.objects.filter(ticket=source).update(ticket=target)
-        target.cc.add(*source.cc.all(), *([source.requester] if source.requester != target.requester else []))
+        target.cc.add(
+            *source.cc.all(), *([source.requester] if source.requester != target.requester else [])
+        )
         source.merged_into = target
         source.save(update_fields=["merged_into"])
         if source.status != Status.CLOSED:

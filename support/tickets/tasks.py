@@ -82,7 +82,9 @@ def send_warnings(now, staff):
             )[:BATCH]
         )
         for ticket in tickets:
-            events.append(TimelineEvent(ticket=ticket, kind=Kind.SLA_WARNING, data={"target": target}))
+            events.append(
+                TimelineEvent(ticket=ticket, kind=Kind.SLA_WARNING, data={"target": target})
+            )
             batch.add_each(ticket, "staff_sla_warning", staff.handlers(ticket), target=target)
         Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**{f"{target}_warned": True})
         count += len(tickets)
@@ -97,21 +99,32 @@ def mark_breaches(now, staff):
         for ticket in running(now).filter(**due_filters(target, now, "due"))[:BATCH]:
             ticket = changed.setdefault(ticket.pk, ticket)
             setattr(ticket, f"{target}_outcome", Outcome.BREACHED)
-            events.append(TimelineEvent(ticket=ticket, kind=Kind.SLA_BREACH, data={"target": target}))
+            events.append(
+                TimelineEvent(ticket=ticket, kind=Kind.SLA_BREACH, data={"target": target})
+            )
             people = staff.engineers + [ticket.organization.account_manager]
             if ticket.tier < 2:
                 ticket.tier = 2
                 ticket.team = staff.tier2 or ticket.team
                 ticket.escalated_at = now
                 events.append(
-                    TimelineEvent(ticket=ticket, kind=Kind.ESCALATED, data={"tier": 2, "reason": "SLA"})
+                    TimelineEvent(
+                        ticket=ticket, kind=Kind.ESCALATED, data={"tier": 2, "reason": "SLA"}
+                    )
                 )
             else:
                 people = people + staff.handlers(ticket)
             batch.add_each(ticket, "staff_sla_breach", people, target=target)
     for ticket in changed.values():
         ticket.refresh_next_due()
-    fields = ["first_response_outcome", "resolution_outcome", "tier", "team", "escalated_at", "next_due_at"]
+    fields = [
+        "first_response_outcome",
+        "resolution_outcome",
+        "tier",
+        "team",
+        "escalated_at",
+        "next_due_at",
+    ]
     Ticket.objects.bulk_update(changed.values(), fields, batch_size=1000)
     TimelineEvent.objects.bulk_create(events)
     batch.send()
@@ -120,10 +133,15 @@ def mark_breaches(now, staff):
 
 def close_solved(now):
     """Solved tickets close by themselves some days later; then they can't be reopened."""
-    old = Ticket.objects.filter(status=Ticket.Status.SOLVED, solved_at__lte=now - auto_close_after())
+    old = Ticket.objects.filter(
+        status=Ticket.Status.SOLVED, solved_at__lte=now - auto_close_after()
+    )
     ids = list(old.values_list("pk", flat=True)[:BATCH])
-    Ticket.objects.filter(pk__in=ids).update(status=Ticket.Status.CLOSED, closed_at=now, next_due_at=None)
+    Ticket.objects.filter(pk__in=ids).update(
+        status=Ticket.Status.CLOSED, closed_at=now, next_due_at=None
+    )
     TimelineEvent.objects.bulk_create(
-        TimelineEvent(ticket_id=pk, kind=Kind.STATUS, data={"old": "solved", "new": "closed"}) for pk in ids
+        TimelineEvent(ticket_id=pk, kind=Kind.STATUS, data={"old": "solved", "new": "closed"})
+        for pk in ids
     )
     return len(ids)

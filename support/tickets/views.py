@@ -32,14 +32,22 @@ def visible_tickets(request):
 
 def get_ticket(request, reference):
     tickets = visible_tickets(request).select_related(
-        "category", "service", "assignee", "requester", "organization", "follow_up_of", "merged_into"
+        "category",
+        "service",
+        "assignee",
+        "requester",
+        "organization",
+        "follow_up_of",
+        "merged_into",
     )
     return get_object_or_404(tickets, reference=clean_query(reference).upper())
 
 
 @organization_required
 def ticket_list(request):
-    tickets = visible_tickets(request).select_related("category", "service", "assignee", "requester")
+    tickets = visible_tickets(request).select_related(
+        "category", "service", "assignee", "requester"
+    )
     state = request.GET.get("state", "")
     if state in STATE_FILTERS:
         tickets = tickets.filter(status__in=STATE_FILTERS[state])
@@ -184,7 +192,10 @@ def ticket_detail(request, reference, reply_form=None, urgency_form=None, status
 
 
 def extra_field_labels(ticket):
-    labels = {key: label for key, label, _kind in CATEGORY_FIELDS.get(getattr(ticket.category, "slug", ""), [])}
+    labels = {
+        key: label
+        for key, label, _kind in CATEGORY_FIELDS.get(getattr(ticket.category, "slug", ""), [])
+    }
     return [(labels.get(key, key), value) for key, value in (ticket.extra_fields or {}).items()]
 
 
@@ -215,7 +226,9 @@ def ticket_solve(request, reference):
     ticket = get_ticket(request, reference)
     if ticket.status in Ticket.ACTIVE_STATES:
         services.change_status(ticket, Ticket.Status.SOLVED, by=request.user)
-        messages.success(request, _("Marked as solved. Reply or reopen if anything is still wrong."))
+        messages.success(
+            request, _("Marked as solved. Reply or reopen if anything is still wrong.")
+        )
     else:
         messages.info(request, _("This ticket is already solved or closed."))
     return redirect(ticket)
@@ -229,7 +242,9 @@ def ticket_reopen(request, reference):
         services.change_status(ticket, Ticket.Status.OPEN, by=request.user)
         messages.success(request, _("The ticket is open again."))
     else:
-        messages.error(request, _("Only solved tickets can be reopened. Open a follow-up ticket instead."))
+        messages.error(
+            request, _("Only solved tickets can be reopened. Open a follow-up ticket instead.")
+        )
     return redirect(ticket)
 
 
@@ -246,7 +261,9 @@ def ticket_urgent(request, reference):
     except services.UrgencyLimitReached:
         messages.error(
             request,
-            _("You have already asked several times today. Our team has been told; please reply instead."),
+            _(
+                "You have already asked several times today. Our team has been told; please reply instead."
+            ),
         )
     except services.TicketError:
         messages.error(request, _("Only open tickets can be made more urgent."))
@@ -259,9 +276,7 @@ def ticket_urgent(request, reference):
 def attachment_download(request, reference, pk, name):
     ticket = get_ticket(request, reference)
     attachment = (
-        Attachment.objects.filter(ticket=ticket, pk=pk)
-        .exclude(message__internal=True)
-        .first()
+        Attachment.objects.filter(ticket=ticket, pk=pk).exclude(message__internal=True).first()
     )
     if attachment is None:
         raise Http404

@@ -15,7 +15,12 @@ STATUS_BADGES = {
     "solved": "badge-ok",
     "closed": "badge-muted",
 }
-PRIORITY_BADGES = {"P0": "badge-danger", "P1": "badge-warn", "P2": "badge-info", "P3": "badge-muted"}
+PRIORITY_BADGES = {
+    "P0": "badge-danger",
+    "P1": "badge-warn",
+    "P2": "badge-info",
+    "P3": "badge-muted",
+}
 
 
 @register.filter
@@ -34,7 +39,7 @@ def priority_explanation(priority):
 
 
 def when(moment, now):
-    """"03:15 CET" today, otherwise "Mon 24 Nov 03:15 CET", in the active time zone."""
+    """ "03:15 CET" today, otherwise "Mon 24 Nov 03:15 CET", in the active time zone."""
     local = timezone.localtime(moment)
     same_day = local.date() == timezone.localtime(now).date()
     return date_format(local, "H:i T" if same_day else "D j M, H:i T")

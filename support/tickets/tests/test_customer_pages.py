@@ -34,7 +34,9 @@ def upload(name, content=b"hello", content_type="text/plain"):
 # --- list -----------------------------------------------------------------------------------
 
 
-def test_owner_sees_all_member_sees_own_and_copied(client, owner, member, organization, open_ticket):
+def test_owner_sees_all_member_sees_own_and_copied(
+    client, owner, member, organization, open_ticket
+):
     mine = open_ticket(requester=member, subject="Member's own")
     owners = open_ticket(subject="Owner's private one")
     copied = open_ticket(subject="Copied to member", cc=[member])
@@ -274,7 +276,9 @@ def test_more_urgent_needs_a_reason_and_is_limited(owner_client, ticket, setting
 
 def test_actions_need_post(owner_client, ticket):
     for name in ("reply", "solve", "reopen", "urgent"):
-        assert owner_client.get(reverse(f"tickets:{name}", args=[ticket.reference])).status_code == 405
+        assert (
+            owner_client.get(reverse(f"tickets:{name}", args=[ticket.reference])).status_code == 405
+        )
 
 
 # --- another organisation ----------------------------------------------------------------------
@@ -305,7 +309,9 @@ def test_another_organisations_ticket_attachment_reply_and_actions_are_404(
 
 
 def test_attachment_downloads_are_safe(owner_client, ticket, owner):
-    services.add_reply(ticket, author=owner, body="x", attachments=[upload("notes.txt", b"<script>")])
+    services.add_reply(
+        ticket, author=owner, body="x", attachments=[upload("notes.txt", b"<script>")]
+    )
     attachment = Attachment.objects.get()
     response = owner_client.get(attachment.get_absolute_url())
     assert response.status_code == 200
@@ -316,7 +322,7 @@ def test_attachment_downloads_are_safe(owner_client, ticket, owner):
 
 
 def test_script_payloads_come_out_inert(owner_client, send_queued_mail):
-    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>[x](javascript:alert(3))'
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>[x](javascript:alert(3))"
     owner_client.post(
         "/tickets/new/",
         new_ticket_data(

@@ -129,7 +129,9 @@ def test_priority_change_recomputes_due_times_with_timeline_entry(ticket, agent)
 
 def test_solved_then_reopened_by_reply_and_closed_cannot_reopen(ticket, agent, owner):
     received = []
-    services.ticket_solved.connect(lambda sender, ticket, **kw: received.append(ticket.pk), weak=False)
+    services.ticket_solved.connect(
+        lambda sender, ticket, **kw: received.append(ticket.pk), weak=False
+    )
     services.change_status(ticket, Ticket.Status.SOLVED, by=agent)
     assert received == [ticket.pk]
     assert ticket.resolution_outcome == "met" and ticket.resolved_at
@@ -224,7 +226,9 @@ def test_received_email_in_each_recipients_language_and_time_zone(
 
 def test_internal_note_never_reaches_any_email(ticket, agent, owner, member, send_queued_mail):
     ticket.cc.add(member)
-    services.add_reply(ticket, author=agent, body="SECRET-NOTE customer is difficult", internal=True)
+    services.add_reply(
+        ticket, author=agent, body="SECRET-NOTE customer is difficult", internal=True
+    )
     services.add_reply(ticket, author=agent, body="Public answer")
     services.change_status(ticket, Ticket.Status.SOLVED, by=agent)
     mails = send_queued_mail()

@@ -34,7 +34,9 @@ def test_warns_at_75_percent_once(open_ticket, agent, send_queued_mail):
     assert [m.to for m in warnings] == [[agent.email]]  # unassigned: its team
 
 
-def test_warning_goes_to_the_assignee_when_there_is_one(open_ticket, agent, staff_user, send_queued_mail):
+def test_warning_goes_to_the_assignee_when_there_is_one(
+    open_ticket, agent, staff_user, send_queued_mail
+):
     ticket = open_ticket(priority="P1")
     services.assign(ticket, staff_user, by=agent)
     shift_into_past(ticket, 50)
@@ -80,7 +82,9 @@ def test_solved_tickets_close_after_the_configured_days(ticket, agent, settings)
     settings.TICKET_AUTO_CLOSE_DAYS = 3
     services.change_status(ticket, Ticket.Status.SOLVED, by=agent)
     assert sweep()["closed"] == 0
-    Ticket.objects.filter(pk=ticket.pk).update(solved_at=timezone.now() - timedelta(days=3, minutes=1))
+    Ticket.objects.filter(pk=ticket.pk).update(
+        solved_at=timezone.now() - timedelta(days=3, minutes=1)
+    )
     assert sweep()["closed"] == 1
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.closed_at
@@ -104,7 +108,14 @@ def test_sweep_over_many_overdue_tickets_in_constant_queries(
     past = timezone.now() - timedelta(hours=2)
     soon = timezone.now() + timedelta(minutes=5)
     half = count // 2
-    bulk_tickets(half, organization, owner, first_response_due_at=past, first_response_warn_at=past, next_due_at=past)
+    bulk_tickets(
+        half,
+        organization,
+        owner,
+        first_response_due_at=past,
+        first_response_warn_at=past,
+        next_due_at=past,
+    )
     bulk_tickets(
         count - half, organization, owner,
         first_response_due_at=soon, first_response_warn_at=past, next_due_at=soon,
