@@ -165,9 +165,9 @@ class TicketAddForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         organization, requester = data.get("organization"), data.get("requester")
-        if organization and requester:
-            if not Membership.objects.filter(organization=organization, user=requester).exists():
-                self.add_error("requester", _("This person is not in the chosen organisation."))
+        members = Membership.objects.filter(organization=organization, user=requester)
+        if organization and requester and not members.exists():
+            self.add_error("requester", _("This person is not in the chosen organisation."))
         service = data.get("service")
         if service and organization and service.organization_id != organization.pk:
             self.add_error("service", _("This service belongs to another organisation."))

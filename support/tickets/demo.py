@@ -424,9 +424,17 @@ TICKETS = [
 
 MACROS = [
     ("Greeting", "Hello {first_name},\n\nthank you for contacting us about {reference}."),
-    ("Need more information", "Hello {first_name},\n\ncould you tell us the exact URL and the time you saw the error?\n\n{agent_name}"),
-    ("Solved", "Hello {first_name},\n\nwe believe {reference} is solved. Reply if anything is still wrong.\n\n{agent_name}"),
-]  # fmt: skip
+    (
+        "Need more information",
+        "Hello {first_name},\n\ncould you tell us the exact URL and the time you saw the error?"
+        "\n\n{agent_name}",
+    ),
+    (
+        "Solved",
+        "Hello {first_name},\n\nwe believe {reference} is solved. "
+        "Reply if anything is still wrong.\n\n{agent_name}",
+    ),
+]
 
 
 def seed(stdout=None):

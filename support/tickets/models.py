@@ -485,10 +485,6 @@ class Attachment(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def internal(self):
-        return bool(self.message_id and self.message.internal)
-
     def get_absolute_url(self):
         return reverse("tickets:attachment", args=[self.ticket.reference, self.pk, self.name])
 

@@ -36,7 +36,7 @@ class Calendar:
 
 
 def weekdays(opens=time(9), closes=time(17), days=range(5)):
-    return {day: (opens, closes) for day in days}
+    return dict.fromkeys(days, (opens, closes))
 
 
 def add_working_time(start: datetime, minutes: float, calendar: Calendar | None) -> datetime:

@@ -261,9 +261,7 @@ def ticket_urgent(request, reference):
     except services.UrgencyLimitReached:
         messages.error(
             request,
-            _(
-                "You have already asked several times today. Our team has been told; please reply instead."
-            ),
+            _("You have already asked several times today. Please add a reply instead."),
         )
     except services.TicketError:
         messages.error(request, _("Only open tickets can be made more urgent."))
