@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import F, Q
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import Case, F, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -177,17 +178,17 @@ class TicketAddForm(forms.ModelForm):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = [
-        "reference",
+        "ref",
+        "sla",
         "subject",
         "organization_and_tier",
-        "priority",
+        "prio",
         "status",
         "assignee",
         "team",
-        "sla",
-        "last_activity_at",
+        "last_activity",
     ]
-    list_display_links = ["reference", "subject"]
+    list_display_links = ["ref", "subject"]
     list_select_related = ["organization", "assignee", "team"]
     list_filter = [
         "status",
@@ -220,7 +221,17 @@ class TicketAdmin(admin.ModelAdmin):
     autocomplete_fields = ["requester", "organization"]
 
     def get_ordering(self, request):
-        return [F("next_due_at").asc(nulls_last=True), "-last_activity_at"]
+        """Most urgent SLA first: breached open tickets, then the nearest due time."""
+        breached = Case(
+            When(next_due_at__lte=timezone.now(), then=Value(0)),
+            When(
+                Q(first_response_outcome="breached") | Q(resolution_outcome="breached"),
+                status__in=Ticket.ACTIVE_STATES,
+                then=Value(0),
+            ),
+            default=Value(1),
+        )
+        return [breached.asc(), F("next_due_at").asc(nulls_last=True), "-last_activity_at"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj else TicketAddForm
@@ -264,9 +275,27 @@ class TicketAdmin(admin.ModelAdmin):
             ),
         ]
 
+    @admin.display(description=_("reference"), ordering="reference")
+    def ref(self, obj):
+        return format_html('<span style="white-space:nowrap">{}</span>', obj.reference)
+
+    @admin.display(description=_("priority"), ordering="priority")
+    def prio(self, obj):
+        colours = {"P0": "#b42318", "P1": "#8a5300", "P2": "#0b5cad", "P3": "#57606a"}
+        return format_html(
+            '<strong style="color:{}" title="{}">{}</strong>',
+            colours[obj.priority],
+            obj.get_priority_display(),
+            obj.priority,
+        )
+
     @admin.display(description=_("organisation"), ordering="organization__name")
     def organization_and_tier(self, obj):
         return f"{obj.organization.name} ({obj.organization.get_tier_display()})"
+
+    @admin.display(description=_("last activity"), ordering="last_activity_at")
+    def last_activity(self, obj):
+        return naturaltime(obj.last_activity_at)
 
     @admin.display(description=_("next SLA target"), ordering="next_due_at")
     def sla(self, obj):
@@ -275,7 +304,8 @@ class TicketAdmin(admin.ModelAdmin):
             return "—"
         css, label = SLA_BADGES[state]
         return format_html(
-            '<span style="{};padding:1px 6px;border-radius:8px;font-weight:600">{}</span> {}',
+            '<span style="{};padding:1px 6px;border-radius:8px;font-weight:600;white-space:nowrap">'
+            "{}</span><br>{}",
             css,
             label,
             sla_left(obj),

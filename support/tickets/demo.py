@@ -505,6 +505,8 @@ def make_ticket(token, spec, organization, people, categories, teams, now):
     moment = opened
     for step, (author, body, internal) in enumerate(conversation, start=1):
         moment = opened + (now - opened) * step / (len(conversation) + 1)
+        if step == 1:
+            moment = opened + min(timedelta(minutes=5), (now - opened) / 2)
         message = Message.objects.create(
             ticket=ticket, author=people[author], body=body, internal=internal, created_at=moment
         )
