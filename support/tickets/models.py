@@ -321,7 +321,10 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
     sla_paused_minutes = models.FloatField(default=0)
     next_due_at = models.DateTimeField(
-        _("next SLA target"), null=True, blank=True, help_text=_("The earliest undecided due time.")
+        _("next SLA target"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest due time of a target not yet done."),
     )
 
     merged_into = models.ForeignKey(
@@ -356,6 +359,7 @@ class Ticket(models.Model):
                 fields=["requester", "-last_activity_at"], name="ticket_requester_activity"
             ),
             models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
+            models.Index(fields=["next_due_at", "-last_activity_at"], name="ticket_due_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),
             models.Index(fields=["resolution_warn_at"], name="ticket_res_warn"),
@@ -397,12 +401,13 @@ class Ticket(models.Model):
         self.refresh_next_due()
 
     def refresh_next_due(self):
-        """The earliest target still open, or None while paused or when all are decided."""
+        """The earliest target not yet done (late ones included, so they sort first);
+        None while paused or inactive."""
         candidates = []
         if self.status in self.ACTIVE_STATES and not self.is_paused:
-            if self.first_response_at is None and not self.first_response_outcome:
+            if self.first_response_at is None:
                 candidates.append(self.first_response_due_at)
-            if not self.resolution_outcome:
+            if self.resolution_outcome != self.Outcome.MET:
                 candidates.append(self.resolution_due_at)
         candidates = [moment for moment in candidates if moment]
         self.next_due_at = min(candidates) if candidates else None
