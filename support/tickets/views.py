@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -167,12 +167,7 @@ def _follow_up_source(request, reference):
 @organization_required
 def ticket_detail(request, reference, reply_form=None, urgency_form=None, status=200):
     ticket = get_ticket(request, reference)
-    public_attachments = Attachment.objects.order_by("created_at", "pk")
-    conversation = (
-        ticket.messages.filter(internal=False)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=public_attachments))
-    )
+    conversation = public_conversation(ticket)
     timeline = ticket.events.filter(kind__in=TimelineEvent.PUBLIC_KINDS).select_related("actor")
     return render(
         request,
@@ -197,6 +192,51 @@ def extra_field_labels(ticket):
         for key, label, _kind in CATEGORY_FIELDS.get(getattr(ticket.category, "slug", ""), [])
     }
     return [(labels.get(key, key), value) for key, value in (ticket.extra_fields or {}).items()]
+
+
+def public_conversation(ticket):
+    return (
+        ticket.messages.filter(internal=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+    )
+
+
+@organization_required
+def ticket_data(request, reference):
+    """The ticket as JSON for scripts and integrations: the same public view as the page."""
+    ticket = get_ticket(request, reference)
+    messages_ = [
+        {
+            "author": message.author.display_name if message.author else None,
+            "from_staff": message.from_staff,
+            "body": message.body,
+            "created_at": message.created_at.isoformat(),
+            "attachments": [
+                {"name": item.name, "size": item.size, "url": item.get_absolute_url()}
+                for item in message.attachments.all()
+            ],
+        }
+        for message in public_conversation(ticket)
+    ]
+    timeline = ticket.events.filter(kind__in=TimelineEvent.PUBLIC_KINDS).select_related("actor")
+    return JsonResponse(
+        {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "handled_by": ticket.assignee.display_name if ticket.assignee else None,
+            "first_response_due_at": ticket.first_response_due_at,
+            "resolution_due_at": ticket.resolution_due_at,
+            "messages": messages_,
+            "timeline": [
+                {"at": event.created_at.isoformat(), "what": event.describe_for_customer()}
+                for event in timeline
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_POST

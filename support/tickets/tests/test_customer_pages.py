@@ -378,3 +378,19 @@ def test_new_user_without_tickets_sees_the_empty_state(client, organization):
     organization.memberships.create(user=user, role="member")
     client.force_login(user)
     assert "No tickets yet" in client.get("/tickets/").content.decode()
+
+
+def test_json_answer_has_public_messages_only_and_is_scoped(
+    owner_client, client, outsider, ticket, staff_user
+):
+    services.add_reply(ticket, author=staff_user, body="SECRET-NOTE", internal=True)
+    services.add_reply(ticket, author=staff_user, body="Public 网站 answer")
+    url = reverse("tickets:data", args=[ticket.reference])
+    response = owner_client.get(url)
+    assert response.status_code == 200
+    data = response.json()
+    assert [m["body"] for m in data["messages"]][-1] == "Public 网站 answer"
+    assert "SECRET-NOTE" not in response.content.decode()
+    assert data["reference"] == ticket.reference
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
