@@ -9,6 +9,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from . import notify, sla
+from .forms import safe_filename
 from .models import (
     Attachment,
     Message,
@@ -57,7 +58,9 @@ def default_team(tier=1):
 
 
 def save_attachments(ticket, message, files, by):
+    """Store files (already checked for size and type by the caller) under safe names."""
     for upload in files:
+        upload.name = safe_filename(upload.name)
         Attachment.objects.create(
             ticket=ticket,
             message=message,
@@ -130,7 +133,7 @@ def open_ticket(
         staff = notify.team_members(ticket.team)
         if ticket.priority == Priority.P0:
             staff = staff + notify.on_duty_staff()
-        batch.add_each(ticket, "staff_new", staff)
+        batch.add_each(ticket, "staff_new", staff, message=message)
         batch.send()
     return ticket
 

@@ -255,3 +255,13 @@ def test_urgency_requests_are_limited_per_day(ticket, owner, settings):
     with pytest.raises(services.UrgencyLimitReached):
         services.request_urgency(ticket, by=owner, reason="Again")
     assert TimelineEvent.objects.filter(ticket=ticket, kind="urgent").count() == 2
+
+
+def test_attachments_from_other_channels_get_safe_names(open_ticket):
+    from django.core.files.base import ContentFile
+
+    ticket = open_ticket(
+        channel="email", attachments=[ContentFile(b"data", name="../../etc/passwd\x00.txt")]
+    )
+    attachment = ticket.attachments.get()
+    assert attachment.name == "passwd.txt" and "/etc/" not in attachment.file.name
