@@ -290,3 +290,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Support tickets.
+TICKET_ATTACHMENT_MAX_BYTES = env_int("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+TICKET_ATTACHMENT_ALLOWED_TYPES = env_list(
+    "TICKET_ATTACHMENT_ALLOWED_TYPES",
+    "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+    "application/json,application/zip,application/gzip,application/x-tar,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+TICKET_AUTO_CLOSE_DAYS = env_int("TICKET_AUTO_CLOSE_DAYS", 4)
+TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)

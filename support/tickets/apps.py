@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,17 @@ class TicketsConfig(AppConfig):
     name = "support.tickets"
     label = "tickets"
     verbose_name = _("Support tickets")
+
+    def ready(self):
+        from portal.dashboard import PANEL_PROVIDERS
+        from portal.schedules import ensure_schedule
+
+        from .views import dashboard_panel
+
+        post_migrate.connect(
+            lambda **kwargs: ensure_schedule("support.tickets.tasks.sweep", minutes=1),
+            sender=self,
+            weak=False,
+        )
+        if dashboard_panel not in PANEL_PROVIDERS:
+            PANEL_PROVIDERS.append(dashboard_panel)

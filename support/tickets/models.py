@@ -1,0 +1,603 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Service
+
+from . import sla
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, no 1/I
+
+
+def new_reference():
+    """A short, unambiguous, non-sequential reference such as K7F-3QX9."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def new_thread_id():
+    """The Message-ID of a ticket's first email, which all its later emails reply to."""
+    from .notify import new_thread_id
+
+    return new_thread_id()
+
+
+class Priority(models.TextChoices):
+    P0 = "P0", _("P0 — Critical")
+    P1 = "P1", _("P1 — High")
+    P2 = "P2", _("P2 — Normal")
+    P3 = "P3", _("P3 — Low / question")
+
+
+PRIORITY_EXPLANATIONS = {
+    "P0": _("your service is completely unavailable"),
+    "P1": _("a major function is broken or badly degraded"),
+    "P2": _("something is not working as it should, with a workaround"),
+    "P3": _("a question, advice or a minor issue"),
+}
+
+
+class Team(models.Model):
+    """A queue of staff: Tier 1 (Support agents) and Tier 2 (Support engineers)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), default=1)
+    group = models.ForeignKey(
+        Group,
+        verbose_name=_("staff group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_("The people in this group work the team's tickets and get its emails."),
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["tier", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    """What a ticket is about; staff add and rename categories in the admin."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("route new tickets to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("offered to customers"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.localized_name
+
+    @property
+    def localized_name(self):
+        if get_language() == "zh-hans" and self.name_zh_hans:
+            return self.name_zh_hans
+        return self.name
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours for SLA clocks that don't run 24×7."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    opens_at = models.TimeField(_("opens at"), default="09:00")
+    closes_at = models.TimeField(_("closes at"), default="17:00")
+    weekdays = models.CharField(
+        _("working days"),
+        max_length=20,
+        default="0,1,2,3,4",
+        help_text=_("Comma-separated weekday numbers, 0 = Monday … 6 = Sunday."),
+    )
+
+    class Meta:
+        verbose_name = _("business-hours calendar")
+        verbose_name_plural = _("business-hours calendars")
+
+    def __str__(self):
+        return self.name
+
+    def as_calendar(self, holidays=None):
+        days = [int(day) for day in self.weekdays.split(",") if day.strip().isdigit()]
+        if holidays is None:
+            holidays = [holiday.date for holiday in self.holidays.all()]
+        return sla.Calendar(
+            time_zone=self.time_zone,
+            hours=sla.weekdays(self.opens_at, self.closes_at, days),
+            holidays=frozenset(holidays),
+        )
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """Targets for one organisation tier and priority."""
+
+    tier = models.CharField(
+        _("organisation tier"), max_length=20, choices=Organization.Tier.choices
+    )
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices)
+    first_response_minutes = models.DecimalField(
+        _("first response target (minutes)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    resolution_minutes = models.DecimalField(
+        _("resolution target (minutes)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Empty: no resolution target."),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("business hours"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the clock runs 24×7."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["tier", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "priority"], name="one_policy_per_tier_priority"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_tier_display()} {self.priority}"
+
+    @property
+    def first_response(self):
+        return float(self.first_response_minutes) if self.first_response_minutes else None
+
+    @property
+    def resolution(self):
+        return float(self.resolution_minutes) if self.resolution_minutes else None
+
+    def clock(self):
+        return self.calendar.as_calendar() if self.calendar_id else None
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user, membership):
+        """What a customer may see: owners and admins all of the organisation's, members theirs."""
+        tickets = self.filter(organization_id=membership.organization_id)
+        if membership.can_manage_members:
+            return tickets
+        copied = Ticket.cc.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)
+        return tickets.filter(Q(requester=user) | Exists(copied))
+
+    def active(self):
+        return self.filter(status__in=Ticket.ACTIVE_STATES)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Waiting on you")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        CHAT = "chat", _("Chat")
+
+    class Outcome(models.TextChoices):
+        UNDECIDED = "", _("Not yet decided")
+        MET = "met", _("Met")
+        BREACHED = "breached", _("Breached")
+
+    ACTIVE_STATES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    cc = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("copied in"),
+        blank=True,
+        related_name="copied_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    extra_fields = models.JSONField(_("category details"), default=dict, blank=True)
+    problem_started_at = models.DateTimeField(_("problem started"), null=True, blank=True)
+    what_was_tried = models.TextField(_("what has been tried"), blank=True)
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default="P2")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="new")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default="web")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        limit_choices_to={"is_staff": True},
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    tier = models.PositiveSmallIntegerField(_("support tier"), default=1)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    needs_attention = models.BooleanField(
+        _("customer says it is more urgent"),
+        default=False,
+        help_text=_("Cleared when staff reply."),
+    )
+
+    created_at = models.DateTimeField(_("opened"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    sla_calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_response_target = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    resolution_target = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    first_response_warned = models.BooleanField(default=False)
+    resolution_warned = models.BooleanField(default=False)
+    first_response_outcome = models.CharField(
+        _("first response target"), max_length=10, choices=Outcome.choices, default="", blank=True
+    )
+    resolution_outcome = models.CharField(
+        _("resolution target"), max_length=10, choices=Outcome.choices, default="", blank=True
+    )
+    sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
+    sla_paused_minutes = models.FloatField(default=0)
+    next_due_at = models.DateTimeField(
+        _("next SLA target"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest due time of a target not yet done."),
+    )
+
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+    )
+    follow_up_of = models.ForeignKey(
+        "self",
+        verbose_name=_("follow-up of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    form_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    email_thread_id = models.CharField(max_length=255, default=new_thread_id, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-last_activity_at"]
+        indexes = [
+            models.Index(fields=["organization", "-last_activity_at"], name="ticket_org_activity"),
+            models.Index(fields=["organization", "status"], name="ticket_org_status"),
+            models.Index(
+                fields=["requester", "-last_activity_at"], name="ticket_requester_activity"
+            ),
+            models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
+            models.Index(fields=["next_due_at", "-last_activity_at"], name="ticket_due_activity"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),
+            models.Index(fields=["resolution_warn_at"], name="ticket_res_warn"),
+            models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+        ]
+
+    def __str__(self):
+        return f"[{self.reference}] {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("tickets:detail", args=[self.reference])
+
+    @property
+    def is_paused(self):
+        return self.sla_paused_at is not None
+
+    @property
+    def can_reopen(self):
+        return self.status == self.Status.SOLVED
+
+    def clock(self, calendar=None):
+        if self.sla_calendar_id is None:
+            return None
+        return (calendar or self.sla_calendar).as_calendar()
+
+    def apply_targets(self, calendar=None):
+        """Recompute the due times from the opening time, the targets and the paused time."""
+        targets = sla.due_times(
+            self.created_at,
+            float(self.first_response_target) if self.first_response_target else None,
+            float(self.resolution_target) if self.resolution_target else None,
+            self.clock(calendar),
+            self.sla_paused_minutes,
+        )
+        self.first_response_due_at = targets.first_response_due
+        self.first_response_warn_at = targets.first_response_warn
+        self.resolution_due_at = targets.resolution_due
+        self.resolution_warn_at = targets.resolution_warn
+        self.refresh_next_due()
+
+    def refresh_next_due(self):
+        """The earliest target not yet done (late ones included, so they sort first);
+        None while paused or inactive."""
+        candidates = []
+        if self.status in self.ACTIVE_STATES and not self.is_paused:
+            if self.first_response_at is None:
+                candidates.append(self.first_response_due_at)
+            if self.resolution_outcome != self.Outcome.MET:
+                candidates.append(self.resolution_due_at)
+        candidates = [moment for moment in candidates if moment]
+        self.next_due_at = min(candidates) if candidates else None
+
+    def sla_state(self, now=None):
+        """ "breached", "at_risk", "on_track" or "" (nothing running)."""
+        now = now or timezone.now()
+        if self.Outcome.BREACHED in (self.first_response_outcome, self.resolution_outcome) and (
+            self.status in self.ACTIVE_STATES
+        ):
+            return "breached"
+        if self.next_due_at is None:
+            return ""
+        if self.next_due_at <= now:
+            return "breached"
+        warn = [
+            self.first_response_warn_at if self.first_response_at is None else None,
+            self.resolution_warn_at,
+        ]
+        if any(moment and moment <= now for moment in warn):
+            return "at_risk"
+        return "on_track"
+
+
+class Message(models.Model):
+    """One message in a ticket's conversation: a public reply or a staff-only internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Ticket.Channel.choices, default="web"
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+
+    def __str__(self):
+        return f"{self.ticket.reference} #{self.pk}"
+
+    @property
+    def from_staff(self):
+        return bool(self.author and self.author.is_staff)
+
+
+def attachment_path(instance, filename):
+    return f"tickets/{timezone.now():%Y/%m}/{secrets.token_hex(12)}/{filename}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tickets:attachment", args=[self.ticket.reference, self.pk, self.name])
+
+
+class TimelineEvent(models.Model):
+    """Something that happened to a ticket; the history is never rewritten."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Ticket opened")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority changed")
+        ASSIGNED = "assigned", _("Assigned")
+        TEAM = "team", _("Team changed")
+        ESCALATED = "escalated", _("Escalated")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA target missed")
+        MERGED = "merged", _("Merged")
+        URGENT = "urgent", _("Customer asked for more urgency")
+
+    PUBLIC_KINDS = (
+        Kind.CREATED,
+        Kind.STATUS,
+        Kind.PRIORITY,
+        Kind.ESCALATED,
+        Kind.MERGED,
+        Kind.URGENT,
+    )
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            models.Index(fields=["ticket", "kind", "created_at"], name="event_ticket_kind"),
+        ]
+
+    def __str__(self):
+        return self.describe()
+
+    def describe(self):
+        from .timeline import describe
+
+        return describe(self)
+
+    def describe_for_customer(self):
+        from .timeline import describe
+
+        return describe(self, for_customer=True)
+
+
+class TicketEmail(models.Model):
+    """Every email sent about a ticket, so replies can be matched by In-Reply-To/References."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="emails")
+    message_id = models.CharField(max_length=255, unique=True)
+    recipient = models.EmailField()
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket email")
+        verbose_name_plural = _("ticket emails")
+
+    def __str__(self):
+        return self.message_id
+
+
+class Macro(models.Model):
+    """A canned response; {first_name}, {full_name}, {reference}, {subject}, {agent_name}."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {first_name}, {full_name}, {reference}, {subject}, {agent_name}."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def render(self, ticket, agent):
+        values = {
+            "first_name": ticket.requester.first_name,
+            "full_name": ticket.requester.get_full_name(),
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "agent_name": agent.display_name if agent else "",
+        }
+        text = self.body
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        return text
+
+
+def auto_close_after():
+    return timedelta(days=getattr(settings, "TICKET_AUTO_CLOSE_DAYS", 4))

@@ -1,0 +1,190 @@
+#!/usr/bin/env python
+"""Seeds many tickets on PostgreSQL and prints the median time of the ticket pages.
+
+    DATABASE_URL=postgres://… .venv/bin/python scripts/bench_tickets.py [--tickets N] [--runs N]
+
+It migrates the database it is given, adds an organisation "Bench Corp" with the
+tickets (bulk_create, one message each; skipped when they are already there) and
+times /tickets/, a ticket page and the admin ticket list with Django's test
+client in-process, so the figures are server time without the network.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DEBUG", "1")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if not settings.USING_POSTGRES:
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (the figures only matter there).")
+
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # allows the test client's host and keeps email in memory
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    call_command("migrate", verbosity=0)
+    owner, agent, organization = people()
+    started = time.monotonic()
+    added = seed(organization, owner, args.tickets)
+    if added:
+        print(f"Seeded {added:,} tickets in {time.monotonic() - started:.1f} s")
+    report(owner, agent, organization, args.runs)
+
+
+def people():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Membership, Organization, User
+    from accounts.staff_groups import AGENTS
+
+    owner, _ = User.objects.get_or_create(email="bench-owner@example.com")
+    agent, created = User.objects.get_or_create(
+        email="bench-agent@example.com", defaults={"is_staff": True, "full_name": "Bench Agent"}
+    )
+    if created:
+        agent.groups.add(Group.objects.get(name=AGENTS))
+    organization, _ = Organization.objects.get_or_create(
+        name="Bench Corp", defaults={"tier": Organization.Tier.BUSINESS}
+    )
+    Membership.objects.get_or_create(
+        user=owner, organization=organization, defaults={"role": "owner"}
+    )
+    return owner, agent, organization
+
+
+def seed(organization, owner, wanted):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from support.tickets.models import Category, Message, Priority, Team, Ticket
+
+    existing = Ticket.objects.filter(organization=organization).count()
+    missing = wanted - existing
+    if missing <= 0:
+        return 0
+    now = timezone.now()
+    categories = list(Category.objects.all())
+    teams = list(Team.objects.all())
+    states = list(Ticket.Status.values)
+    priorities = list(Priority.values)
+    batch = 5000
+    TAKEN.update(Ticket.objects.values_list("reference", flat=True))
+    for start in range(0, missing, batch):
+        size = min(batch, missing - start)
+        with transaction.atomic():
+            tickets = Ticket.objects.bulk_create(
+                [
+                    bench_ticket(
+                        number, organization, owner, now, categories, teams, states, priorities
+                    )
+                    for number in range(existing + start, existing + start + size)
+                ]
+            )
+            Message.objects.bulk_create(
+                Message(ticket=ticket, author=owner, body=f"Details of ticket {ticket.subject}")
+                for ticket in tickets
+            )
+        print(f"  {existing + start + size:,} tickets", end="\r", flush=True)
+    print()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return missing
+
+
+TAKEN = set()
+
+
+def unique_reference():
+    """Random references can collide in a bulk insert of 100,000; pick each one once."""
+    from support.tickets.models import new_reference
+
+    while True:
+        reference = new_reference()
+        if reference not in TAKEN:
+            TAKEN.add(reference)
+            return reference
+
+
+def bench_ticket(number, organization, owner, now, categories, teams, states, priorities):
+    from support.tickets.models import Ticket
+
+    opened = now - timedelta(minutes=number * 7)
+    status = states[number % len(states)]
+    active = status in Ticket.ACTIVE_STATES
+    due = opened + timedelta(hours=4)
+    return Ticket(
+        reference=unique_reference(),
+        organization=organization,
+        requester=owner,
+        subject=f"Benchmark ticket {number}",
+        description="Generated by scripts/bench_tickets.py",
+        category=categories[number % len(categories)],
+        team=teams[number % len(teams)],
+        priority=priorities[number % len(priorities)],
+        status=status,
+        created_at=opened,
+        last_activity_at=opened,
+        first_response_due_at=due,
+        first_response_warn_at=due - timedelta(hours=1),
+        next_due_at=due if active else None,
+    )
+
+
+def report(owner, agent, organization, runs):
+    from django.test import Client
+
+    from support.tickets.models import Ticket
+
+    customer, staff = Client(), Client()
+    customer.force_login(owner)
+    staff.force_login(agent)
+    ticket = Ticket.objects.filter(organization=organization).order_by("-last_activity_at").first()
+    pages = [
+        ("/tickets/", customer, "/tickets/"),
+        ("/tickets/?state=open&q=ticket 12345", customer, "/tickets/?state=open&q=ticket%2012345"),
+        ("ticket page", customer, ticket.get_absolute_url()),
+        ("admin ticket list", staff, "/admin/tickets/ticket/"),
+        ("admin list, at risk", staff, "/admin/tickets/ticket/?sla=at_risk"),
+        ("admin search", staff, "/admin/tickets/ticket/?q=Benchmark%20ticket%2099"),
+    ]
+    total = Ticket.objects.count()
+    print(f"Median of {runs} runs over {total:,} tickets (in-process, no network):")
+    for label, client, url in pages:
+        timings = []
+        for run in range(runs + 2):
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                sys.exit(f"{url} answered {response.status_code}")
+            if run >= 2:  # the first two warm caches up
+                timings.append(elapsed)
+        print(f"  {label:<36} {statistics.median(timings) * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

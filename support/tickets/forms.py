@@ -1,0 +1,274 @@
+import mimetypes
+import re
+import secrets
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+
+from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
+
+MAX_FILES = 10
+TEXT_LIMIT = 20000
+
+# Category-specific questions: slug → [(key, label, kind)], kind "url" or "text".
+CATEGORY_FIELDS = {
+    "website-down": [
+        ("url", gettext_lazy("Address (URL) of the affected site"), "url"),
+        ("error", gettext_lazy("Error message you see"), "text"),
+    ],
+    "slow-performance": [
+        ("url", gettext_lazy("Address (URL) of a slow page"), "url"),
+        ("load_time", gettext_lazy("How long it takes to load"), "text"),
+    ],
+    "email": [
+        ("address", gettext_lazy("Affected email address"), "text"),
+        ("bounce", gettext_lazy("Bounce or error message"), "text"),
+    ],
+    "domain-dns": [("domain", gettext_lazy("Domain name"), "text")],
+    "ssl-certificate": [("domain", gettext_lazy("Domain on the certificate"), "text")],
+    "backups-restore": [
+        (
+            "restore_what",
+            gettext_lazy("What should be restored (files, database, mailbox)"),
+            "text",
+        ),
+        ("restore_point", gettext_lazy("From which date"), "text"),
+    ],
+    "billing": [("invoice", gettext_lazy("Invoice number"), "text")],
+    "security-abuse": [("evidence_url", gettext_lazy("Address (URL) involved"), "url")],
+}
+
+
+def extra_field_name(slug, key):
+    return f"extra__{slug}__{key}"
+
+
+def safe_filename(name):
+    """Keep only the last path part and harmless characters: `../../x.html` → `x.html`."""
+    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"[^\w.\- ()]+", "_", name).strip(" .")
+    if not name:
+        return "attachment"
+    stem, dot, ext = name.rpartition(".")
+    if dot and len(name) > 150:
+        return stem[: 149 - len(ext)] + "." + ext
+    return name[:150]
+
+
+def allowed_type(name):
+    content_type, _encoding = mimetypes.guess_type(name, strict=False)
+    if content_type in settings.TICKET_ATTACHMENT_ALLOWED_TYPES:
+        return content_type
+    return None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files, each checked for size and type; names are made safe."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data or []) if item] if isinstance(data, list | tuple) else []
+        if data and not isinstance(data, list | tuple):
+            files = [data]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(
+                ngettext(
+                    "Attach at most %(count)d file.", "Attach at most %(count)d files.", MAX_FILES
+                )
+                % {"count": MAX_FILES}
+            )
+        errors, cleaned = [], []
+        limit = settings.TICKET_ATTACHMENT_MAX_BYTES
+        for upload in files:
+            name = safe_filename(upload.name)
+            content_type = allowed_type(name)
+            if upload.size > limit:
+                errors.append(
+                    _("%(name)s is larger than %(limit)s.")
+                    % {"name": name, "limit": filesizeformat(limit)}
+                )
+            elif content_type is None:
+                errors.append(_("%(name)s: files of this type can't be attached.") % {"name": name})
+            else:
+                upload.name = name
+                upload.content_type = content_type
+                cleaned.append(upload)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+def attachment_help():
+    return _(
+        "Up to %(count)d files, %(limit)s each: images, PDF, text, CSV, JSON, ZIP/TAR archives, "
+        "Word and Excel documents."
+    ) % {"count": MAX_FILES, "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+
+
+def describe_target(minutes, business):
+    minutes = float(minutes)
+    if minutes < 60:
+        amount = f"{minutes:g}"
+        words = ngettext("%(n)s minute", "%(n)s minutes", int(minutes)) % {"n": amount}
+    else:
+        hours = minutes / 60
+        words = ngettext("%(n)s hour", "%(n)s hours", int(hours)) % {"n": f"{hours:g}"}
+    if business:
+        return _("%(time)s (business hours)") % {"time": words}
+    return _("%(time)s, 24×7") % {"time": words}
+
+
+def priority_choices(organization):
+    policies = {
+        policy.priority: policy for policy in SlaPolicy.objects.filter(tier=organization.tier)
+    }
+    choices = []
+    for value, label in Priority.choices:
+        text = f"{label}: {PRIORITY_EXPLANATIONS[value]}"
+        policy = policies.get(value)
+        if policy and policy.first_response_minutes:
+            target = describe_target(policy.first_response_minutes, policy.calendar_id is not None)
+            text += " — " + _("first response within %(target)s") % {"target": target}
+        choices.append((value, text))
+    return choices
+
+
+class CategorySelect(forms.Select):
+    """Each option carries its slug, so the page can show that category's questions."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-slug"] = instance.slug
+        return option
+
+
+class TicketForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("What is it about?"),
+        widget=CategorySelect,
+        queryset=Category.objects.none(),
+        empty_label=gettext_lazy("Choose a category"),
+    )
+    priority = forms.ChoiceField(
+        label=gettext_lazy("How urgent is it?"), widget=forms.RadioSelect, initial="P2"
+    )
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Affected service"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Not about one service"),
+    )
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Describe the problem"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=TEXT_LIMIT,
+        help_text=gettext_lazy("Markdown is supported. Never send passwords here."),
+    )
+    problem_started_at = forms.DateTimeField(
+        label=gettext_lazy("When did the problem start?"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    what_was_tried = forms.CharField(
+        label=gettext_lazy("What have you tried so far?"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = AttachmentsField(label=gettext_lazy("Attachments"))
+    cc = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Copy in colleagues"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    follow_up = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organization, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        self.fields["priority"].choices = priority_choices(organization)
+        self.fields["service"].queryset = organization.services.all()
+        self.fields["cc"].queryset = (
+            User.objects.filter(memberships__organization=organization, is_active=True)
+            .exclude(pk=user.pk)
+            .order_by("full_name", "email")
+        )
+        self.fields["attachments"].help_text = attachment_help()
+        self.extra_groups = []
+        for slug, questions in CATEGORY_FIELDS.items():
+            names = []
+            for key, label, kind in questions:
+                name = extra_field_name(slug, key)
+                if kind == "url":
+                    field = forms.URLField(
+                        assume_scheme="https", label=label, required=False, max_length=500
+                    )
+                else:
+                    field = forms.CharField(label=label, required=False, max_length=500)
+                self.fields[name] = field
+                names.append(name)
+            self.extra_groups.append((slug, names))
+        if not re.fullmatch(r"[A-Za-z0-9_\-]{20,64}", str(self.data.get("form_token", ""))):
+            self.initial["form_token"] = secrets.token_urlsafe(24)
+            if self.is_bound:
+                self.data = self.data.copy()
+                self.data["form_token"] = self.initial["form_token"]
+
+    def category_groups(self):
+        """(slug, bound fields) for the template: one group of extra questions per category."""
+        return [(slug, [self[name] for name in names]) for slug, names in self.extra_groups]
+
+    def extra_values(self):
+        category = self.cleaned_data.get("category")
+        if not category:
+            return {}
+        values = {}
+        for key, _label, _kind in CATEGORY_FIELDS.get(category.slug, []):
+            value = self.cleaned_data.get(extra_field_name(category.slug, key))
+            if value:
+                values[key] = value
+        return values
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Your reply"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=TEXT_LIMIT,
+        help_text=gettext_lazy("Markdown is supported."),
+    )
+    attachments = AttachmentsField(label=gettext_lazy("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachment_help()
+
+
+class UrgencyForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it more urgent now?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,354 @@
+"""What can happen to a ticket. Views, the admin, email intake and jobs all come through here,
+so the timeline, the SLA clock and the notifications stay right whoever acts."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from . import notify, sla
+from .forms import safe_filename
+from .models import (
+    Attachment,
+    Message,
+    Priority,
+    SlaPolicy,
+    Team,
+    Ticket,
+    TimelineEvent,
+)
+
+ticket_solved = Signal()  # sender=Ticket, ticket=…
+
+Kind = TimelineEvent.Kind
+Status = Ticket.Status
+Outcome = Ticket.Outcome
+
+
+class TicketError(Exception):
+    """An action that the ticket's state doesn't allow; the message is for people."""
+
+
+def record(ticket, kind, by=None, **data):
+    return TimelineEvent.objects.create(ticket=ticket, kind=kind, actor=by, data=data)
+
+
+def policy_for(tier, priority):
+    return (
+        SlaPolicy.objects.select_related("calendar")
+        .prefetch_related("calendar__holidays")
+        .filter(tier=tier, priority=priority)
+        .first()
+    )
+
+
+def apply_policy(ticket):
+    """Take the targets of the organisation's tier and the ticket's priority."""
+    policy = policy_for(ticket.organization.tier, ticket.priority)
+    ticket.first_response_target = policy.first_response_minutes if policy else None
+    ticket.resolution_target = policy.resolution_minutes if policy else None
+    ticket.sla_calendar = policy.calendar if policy else None
+    ticket.apply_targets()
+
+
+def default_team(tier=1):
+    return Team.objects.filter(tier=tier).order_by("pk").first()
+
+
+def save_attachments(ticket, message, files, by):
+    """Store files (already checked for size and type by the caller) under safe names."""
+    for upload in files:
+        upload.name = safe_filename(upload.name)
+        Attachment.objects.create(
+            ticket=ticket,
+            message=message,
+            file=upload,
+            name=upload.name,
+            content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+            size=upload.size,
+            uploaded_by=by,
+        )
+
+
+def open_ticket(
+    *,
+    organization,
+    requester,
+    subject,
+    description,
+    priority="P2",
+    category=None,
+    service=None,
+    channel="web",
+    cc=(),
+    attachments=(),
+    created_by=None,
+    extra_fields=None,
+    problem_started_at=None,
+    what_was_tried="",
+    form_token=None,
+    follow_up_of=None,
+):
+    """Open a ticket, start its SLA clock and queue the emails that say so."""
+    if service is not None and service.organization_id != organization.pk:
+        raise TicketError("The service belongs to another organisation.")
+    now = timezone.now()
+    team = category.team if category and category.team_id else default_team()
+    with transaction.atomic():
+        ticket = Ticket(
+            organization=organization,
+            requester=requester,
+            created_by=created_by or requester,
+            subject=subject,
+            description=description,
+            priority=priority,
+            category=category,
+            service=service,
+            channel=channel,
+            team=team,
+            tier=team.tier if team else 1,
+            extra_fields=extra_fields or {},
+            problem_started_at=problem_started_at,
+            what_was_tried=what_was_tried,
+            form_token=form_token,
+            follow_up_of=follow_up_of,
+            created_at=now,
+            last_activity_at=now,
+        )
+        apply_policy(ticket)
+        _save_with_unique_reference(ticket)
+        members = set(organization.memberships.values_list("user_id", flat=True))
+        ticket.cc.set([person for person in cc if person.pk in members and person != requester])
+        message = Message.objects.create(
+            ticket=ticket, author=requester, body=description, channel=channel, created_at=now
+        )
+        save_attachments(ticket, message, attachments, created_by or requester)
+        record(ticket, Kind.CREATED, created_by or requester, channel=channel)
+
+        batch = notify.Batch()
+        batch.add(ticket, "received", requester, first=True)
+        batch.add_each(ticket, "received", notify.customers(ticket, exclude=requester))
+        staff = notify.team_members(ticket.team)
+        if ticket.priority == Priority.P0:
+            staff = staff + notify.on_duty_staff()
+        batch.add_each(ticket, "staff_new", staff, message=message)
+        batch.send()
+    return ticket
+
+
+def _save_with_unique_reference(ticket):
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                ticket.save()
+            return
+        except IntegrityError:
+            if ticket.form_token and Ticket.objects.filter(form_token=ticket.form_token).exists():
+                raise
+            ticket.reference = type(ticket)._meta.get_field("reference").default()
+    raise IntegrityError("Could not find a free ticket reference.")
+
+
+def add_reply(ticket, *, author, body, internal=False, channel="web", attachments=()):
+    """Add a message. Staff public replies count as the first response; customer replies
+    reopen pending or solved tickets."""
+    if ticket.status == Status.CLOSED and not author.is_staff:
+        raise TicketError("This ticket is closed.")
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            author=author,
+            body=body,
+            internal=internal and author.is_staff,
+            channel=channel,
+            created_at=now,
+        )
+        save_attachments(ticket, message, attachments, author)
+        ticket.last_activity_at = now
+        batch = notify.Batch()
+        if author.is_staff and not message.internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+                if not ticket.first_response_outcome and ticket.first_response_due_at:
+                    met = now <= ticket.first_response_due_at
+                    ticket.first_response_outcome = Outcome.MET if met else Outcome.BREACHED
+            ticket.needs_attention = False
+            if ticket.status == Status.NEW:
+                _set_status(ticket, Status.OPEN, author, now)
+            batch.add_each(ticket, "staff_reply", notify.customers(ticket), message=message)
+        elif not author.is_staff:
+            if ticket.status in (Status.PENDING, Status.SOLVED):
+                _set_status(ticket, Status.OPEN, author, now)
+            batch.add_each(ticket, "staff_customer_reply", notify.handlers(ticket), message=message)
+        ticket.refresh_next_due()
+        ticket.save()
+        batch.send()
+    return message
+
+
+def change_status(ticket, status, *, by):
+    if status == ticket.status:
+        return ticket
+    if ticket.status == Status.CLOSED:
+        raise TicketError("A closed ticket can't be reopened; open a follow-up ticket instead.")
+    now = timezone.now()
+    with transaction.atomic():
+        _set_status(ticket, status, by, now)
+        ticket.last_activity_at = now
+        ticket.save()
+        batch = notify.Batch()
+        if status == Status.PENDING:
+            batch.add_each(ticket, "waiting", notify.customers(ticket))
+        elif status == Status.SOLVED:
+            batch.add_each(ticket, "solved", notify.customers(ticket))
+        batch.send()
+        if status == Status.SOLVED:
+            ticket_solved.send(sender=Ticket, ticket=ticket)
+    return ticket
+
+
+def _set_status(ticket, status, by, now):
+    """Move the ticket and its SLA clock; the caller saves."""
+    old = ticket.status
+    ticket.status = status
+    if status == Status.PENDING and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+    if old == Status.PENDING and status != Status.PENDING and ticket.sla_paused_at:
+        ticket.sla_paused_minutes += sla.working_minutes_between(
+            ticket.sla_paused_at, now, ticket.clock()
+        )
+        ticket.sla_paused_at = None
+        ticket.apply_targets()
+    if status == Status.SOLVED:
+        ticket.solved_at = ticket.resolved_at = now
+        if not ticket.resolution_outcome and ticket.resolution_due_at:
+            met = now <= ticket.resolution_due_at
+            ticket.resolution_outcome = Outcome.MET if met else Outcome.BREACHED
+    elif old == Status.SOLVED and status != Status.CLOSED:
+        ticket.solved_at = None
+    if status == Status.CLOSED:
+        ticket.closed_at = now
+    ticket.refresh_next_due()
+    record(ticket, Kind.STATUS, by, old=old, new=status)
+
+
+def change_priority(ticket, priority, *, by, reason=""):
+    """New targets for the new priority, counted from when the ticket was opened."""
+    if priority == ticket.priority or priority not in Priority.values:
+        return ticket
+    old = ticket.priority
+    now = timezone.now()
+    with transaction.atomic():
+        ticket.priority = priority
+        apply_policy(ticket)
+        if ticket.first_response_warn_at and ticket.first_response_warn_at > now:
+            ticket.first_response_warned = False
+        if ticket.resolution_warn_at and ticket.resolution_warn_at > now:
+            ticket.resolution_warned = False
+        ticket.last_activity_at = now
+        ticket.save()
+        record(ticket, Kind.PRIORITY, by, old=old, new=priority, reason=reason[:500])
+        if priority == Priority.P0:
+            batch = notify.Batch()
+            batch.add_each(ticket, "staff_new", notify.on_duty_staff())
+            batch.send()
+    return ticket
+
+
+def escalate(ticket, *, by=None, reason=""):
+    """Hand the ticket to tier 2 and tell the engineers and the account manager."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket.tier = 2
+        ticket.team = default_team(2) or ticket.team
+        ticket.escalated_at = now
+        ticket.last_activity_at = now
+        ticket.save()
+        record(ticket, Kind.ESCALATED, by, tier=2, reason=reason[:500])
+        batch = notify.Batch()
+        people = notify.engineers() + [ticket.organization.account_manager]
+        batch.add_each(ticket, "staff_escalated", people, reason=reason)
+        batch.send()
+    return ticket
+
+
+def assign(ticket, assignee, *, by):
+    if assignee == ticket.assignee:
+        return ticket
+    with transaction.atomic():
+        ticket.assignee = assignee
+        ticket.save(update_fields=["assignee"])
+        name = assignee.display_name if assignee else ""
+        record(ticket, Kind.ASSIGNED, by, assignee=name)
+        if assignee and assignee != by:
+            batch = notify.Batch()
+            batch.add(ticket, "staff_assigned", assignee, by=by)
+            batch.send()
+    return ticket
+
+
+def change_team(ticket, team, *, by):
+    if team == ticket.team:
+        return ticket
+    with transaction.atomic():
+        ticket.team = team
+        if team:
+            ticket.tier = max(ticket.tier, team.tier)
+        ticket.save(update_fields=["team", "tier"])
+        record(ticket, Kind.TEAM, by, team=team.name if team else "")
+    return ticket
+
+
+def merge(source, target, *, by):
+    """Move the conversation, attachments and people of `source` into `target` and close it."""
+    if source.pk == target.pk:
+        raise TicketError("A ticket can't be merged into itself.")
+    if source.organization_id != target.organization_id:
+        raise TicketError("Only tickets of the same organisation can be merged.")
+    if target.status == Status.CLOSED:
+        raise TicketError("Tickets can't be merged into a closed ticket.")
+    now = timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(ticket=source).update(ticket=target)
+        Attachment.objects.filter(ticket=source).update(ticket=target)
+        target.cc.add(
+            *source.cc.all(), *([source.requester] if source.requester != target.requester else [])
+        )
+        source.merged_into = target
+        source.save(update_fields=["merged_into"])
+        if source.status != Status.CLOSED:
+            _set_status(source, Status.CLOSED, by, now)
+            source.save()
+        target.last_activity_at = now
+        target.save(update_fields=["last_activity_at"])
+        record(source, Kind.MERGED, by, into=target.reference)
+        record(target, Kind.MERGED, by, **{"from": source.reference})
+    return target
+
+
+class UrgencyLimitReached(TicketError):
+    pass
+
+
+def request_urgency(ticket, *, by, reason):
+    """A customer says it's more urgent: flag it for staff and raise P3/P2 one step."""
+    limit = getattr(settings, "TICKET_URGENT_REQUESTS_PER_DAY", 3)
+    since = timezone.now() - timedelta(days=1)
+    if ticket.events.filter(kind=Kind.URGENT, created_at__gte=since).count() >= limit:
+        raise UrgencyLimitReached("Limit reached")
+    if ticket.status not in Ticket.ACTIVE_STATES:
+        raise TicketError("Only open tickets can be made more urgent.")
+    with transaction.atomic():
+        record(ticket, Kind.URGENT, by, reason=reason[:500])
+        ticket.needs_attention = True
+        ticket.save(update_fields=["needs_attention"])
+        higher = {"P3": "P2", "P2": "P1"}.get(ticket.priority)
+        if higher:
+            change_priority(ticket, higher, by=by, reason=reason[:500])
+        batch = notify.Batch()
+        batch.add_each(ticket, "staff_urgent", notify.handlers(ticket), reason=reason, by=by)
+        batch.send()
+    return ticket

@@ -1,0 +1,60 @@
+"""Words for timeline entries, in the reader's language."""
+
+from django.utils.translation import gettext as _
+
+from .models import Priority, Ticket, TimelineEvent
+
+Kind = TimelineEvent.Kind
+
+
+def _status(value):
+    return str(dict(Ticket.Status.choices).get(value, value))
+
+
+def _priority(value):
+    return str(dict(Priority.choices).get(value, value))
+
+
+def describe(event, for_customer=False):
+    """The entry in words; customers don't see the staff's reasons for an escalation."""
+    data = event.data or {}
+    actor = event.actor.display_name if event.actor_id and event.actor else ""
+    if event.kind == Kind.CREATED:
+        return _("Ticket opened")
+    if event.kind == Kind.STATUS:
+        return _("Status changed from %(old)s to %(new)s") % {
+            "old": _status(data.get("old")),
+            "new": _status(data.get("new")),
+        }
+    if event.kind == Kind.PRIORITY:
+        text = _("Priority changed from %(old)s to %(new)s") % {
+            "old": _priority(data.get("old")),
+            "new": _priority(data.get("new")),
+        }
+        return text + (f" — {data['reason']}" if data.get("reason") else "")
+    if event.kind == Kind.ASSIGNED:
+        if data.get("assignee"):
+            return _("Assigned to %(name)s") % {"name": data["assignee"]}
+        return _("Unassigned")
+    if event.kind == Kind.TEAM:
+        return _("Moved to team %(team)s") % {"team": data.get("team") or "—"}
+    if event.kind == Kind.ESCALATED:
+        text = _("Escalated to tier %(tier)s") % {"tier": data.get("tier", 2)}
+        if for_customer:
+            return _("Escalated to our senior engineers")
+        return text + (f" — {data['reason']}" if data.get("reason") else "")
+    if event.kind == Kind.SLA_WARNING:
+        return _("%(target)s target at 75%% with no action yet") % {"target": _target(data)}
+    if event.kind == Kind.SLA_BREACH:
+        return _("%(target)s target missed") % {"target": _target(data)}
+    if event.kind == Kind.MERGED:
+        if data.get("into"):
+            return _("Merged into %(reference)s") % {"reference": data["into"]}
+        return _("Ticket %(reference)s was merged into this one") % {"reference": data.get("from")}
+    if event.kind == Kind.URGENT:
+        return _("Customer asked for more urgency: %(reason)s") % {"reason": data.get("reason", "")}
+    return actor or event.kind
+
+
+def _target(data):
+    return _("First response") if data.get("target") == "first_response" else _("Resolution")
