@@ -1,6 +1,14 @@
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
+
+
+def on_site_url(url):
+    """The same link on SITE_URL: email links never trust the request's Host header."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,3 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_from_email(self):
         return settings.DEFAULT_FROM_EMAIL
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key):
+        return on_site_url(super().get_reset_password_from_key_url(key))
+
+    def send_mail(self, template_prefix, email, context):
+        if "signup_url" in context:
+            context["signup_url"] = on_site_url(context["signup_url"])
+        return super().send_mail(template_prefix, email, context)

@@ -1,0 +1,72 @@
+import re
+
+from allauth.account.models import EmailAddress
+
+from accounts.models import Membership, User
+
+SIGNUP = {
+    "email": "new.person@example.org",
+    "full_name": "Nora New",
+    "time_zone": "Asia/Shanghai",
+    "password1": "correct-Horse-battery-9",
+    "password2": "correct-Horse-battery-9",
+}
+
+
+def confirmation_link(message):
+    return re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/", message.body).group(0)
+
+
+def test_sign_up_verify_by_link_then_sign_in(client, db, send_queued_mail):
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+
+    user = User.objects.get(email="new.person@example.org")
+    assert user.full_name == "Nora New"
+    assert user.time_zone == "Asia/Shanghai"
+    assert not EmailAddress.objects.get(user=user).verified
+
+    # Unverified people cannot sign in yet.
+    client.logout()
+    response = client.post(
+        "/accounts/login/", {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
+    )
+    assert "_auth_user_id" not in client.session
+
+    [message] = [m for m in send_queued_mail() if "new.person@example.org" in m.to]
+    link = confirmation_link(message)
+    assert link.startswith("https://support.example.com/")  # SITE_URL, not the Host header
+    path = link.removeprefix("https://support.example.com")
+
+    page = client.get(path)  # a mail scanner opening the link verifies nothing
+    assert page.status_code == 200
+    assert not EmailAddress.objects.get(user=user).verified
+
+    client.post(path)
+    assert EmailAddress.objects.get(user=user).verified
+
+    client.logout()
+    response = client.post(
+        "/accounts/login/", {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_sign_up_creates_a_personal_organization_with_the_person_as_owner(client, db):
+    client.post("/accounts/signup/", SIGNUP)
+    user = User.objects.get(email="new.person@example.org")
+    membership = Membership.objects.get(user=user)
+    assert membership.role == Membership.Role.OWNER
+    assert membership.organization.name == "Nora New"
+    assert user.current_organization == membership.organization
+
+
+def test_sign_up_in_chinese_keeps_chinese_as_the_preference(client, db, send_queued_mail):
+    client.cookies["django_language"] = "zh-hans"
+    client.post("/accounts/signup/", SIGNUP)
+    user = User.objects.get(email="new.person@example.org")
+    assert user.language == "zh-hans"
+    [message] = send_queued_mail()
+    assert "确认" in message.subject or "验证" in message.subject

@@ -1,0 +1,89 @@
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polib
+from django.conf import settings
+
+from accounts.models import Invitation
+
+BASE = Path(settings.BASE_DIR)
+CATALOGUE = BASE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+SKIP = shutil.ignore_patterns(".venv", ".git", "var", "staticfiles", "shots", "__pycache__", "*.mo")
+
+
+def untranslated(po):
+    return [
+        entry.msgid
+        for entry in po
+        if not entry.obsolete and ("fuzzy" in entry.flags or not entry.translated())
+    ]
+
+
+def test_the_chinese_catalogue_is_complete():
+    missing = untranslated(polib.pofile(str(CATALOGUE)))
+    assert missing == [], f"{len(missing)} messages lack a Chinese translation: {missing[:10]}"
+
+
+def test_the_catalogue_holds_every_message_of_the_source(tmp_path):
+    """makemessages over a copy of the source finds nothing the catalogue lacks."""
+    copy = tmp_path / "src"
+    shutil.copytree(BASE, copy, ignore=SKIP)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-v", "0"],
+        cwd=copy,
+        env={**os.environ, "DEBUG": "1", "VAR_DIR": str(tmp_path / "var")},
+        check=True,
+    )
+    missing = untranslated(polib.pofile(str(copy / CATALOGUE.relative_to(BASE))))
+    assert missing == [], f"Run `make messages` and translate: {missing[:10]}"
+
+
+def test_a_page_is_in_chinese_when_the_switcher_says_so(client, db):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert response.status_code == 302
+    page = client.get("/").content.decode()
+    assert 'lang="zh-Hans"' in page
+    assert "全天候" in page  # "around the clock"
+    assert "Hosting support, around the clock" not in page
+
+
+def test_a_page_follows_accept_language_for_visitors(client, db):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert 'lang="zh-Hans"' in page
+
+
+def test_a_signed_in_person_gets_their_preferred_language(client, owner, organization):
+    owner.language = "zh-hans"
+    owner.save()
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    assert "仪表板" in page or "控制台" in page
+
+
+def test_switching_language_while_signed_in_saves_the_preference(client, owner, organization):
+    client.force_login(owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    owner.refresh_from_db()
+    assert owner.language == "zh-hans"
+
+
+def test_times_are_shown_in_the_viewers_time_zone(client, owner, organization):
+    invitation = Invitation.objects.create(
+        organization=organization, email="x@acme.example", invited_by=owner
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    )  # valid until 8 January 10:00 UTC
+    client.force_login(owner)
+
+    owner.time_zone = "Asia/Shanghai"
+    owner.save()
+    assert "Jan. 8, 2026, 6 p.m." in client.get("/accounts/organization/").content.decode()
+
+    owner.time_zone = "America/New_York"
+    owner.save()
+    assert "Jan. 8, 2026, 5 a.m." in client.get("/accounts/organization/").content.decode()
