@@ -95,8 +95,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("answer"))
     def answer(self, obj):
-        text = obj.csat_response.comment if obj.source == "csat" else obj.nps_response.reason
-        return format_html("<strong>{}</strong><br>{}", self.survey_score(obj), text or "—")
+        return format_html("<strong>{}</strong><br>{}", self.survey_score(obj), obj.comment or "—")
 
     def save_model(self, request, obj, form, change):
         closing = "status" in form.changed_data and obj.status == FollowUp.Status.DONE

@@ -320,6 +320,10 @@ class FollowUp(models.Model):
     def score(self):
         return self.csat_response.rating if self.csat_response_id else self.nps_response.score
 
+    @property
+    def comment(self):
+        return self.csat_response.comment if self.csat_response_id else self.nps_response.reason
+
     def clean(self):
         if self.status == self.Status.DONE and not self.outcome.strip():
             raise ValidationError({"outcome": _("Write down the outcome before closing the follow-up.")})
