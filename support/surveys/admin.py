@@ -2,7 +2,7 @@ import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -58,10 +58,25 @@ class SourceFilter(admin.SimpleListFilter):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "person", "survey_score", "ticket", "assigned_to", "due_on", "status"]
+    list_display = [
+        "__str__",
+        "person",
+        "survey_score",
+        "ticket",
+        "assigned_to",
+        "due_on",
+        "status",
+    ]
     list_filter = ["status", OverdueFilter, SourceFilter, "assigned_to", "organization__tier"]
     search_fields = ["organization__name", "person__email", "ticket__reference", "outcome"]
-    list_select_related = ["organization", "person", "ticket", "assigned_to", "csat_response", "nps_response"]
+    list_select_related = [
+        "organization",
+        "person",
+        "ticket",
+        "assigned_to",
+        "csat_response",
+        "nps_response",
+    ]
     autocomplete_fields = ["assigned_to"]
     fields = [
         "organization",
@@ -76,7 +91,15 @@ class FollowUpAdmin(admin.ModelAdmin):
         "closed_at",
         "closed_by",
     ]
-    readonly_fields = ["organization", "person", "ticket_link", "answer", "created_at", "closed_at", "closed_by"]
+    readonly_fields = [
+        "organization",
+        "person",
+        "ticket_link",
+        "answer",
+        "created_at",
+        "closed_at",
+        "closed_by",
+    ]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -117,7 +140,16 @@ class FollowUpInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["created_at", "person", "survey_score", "ticket", "assigned_to", "due_on", "status", "outcome"]
+    fields = [
+        "created_at",
+        "person",
+        "survey_score",
+        "ticket",
+        "assigned_to",
+        "due_on",
+        "status",
+        "outcome",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("survey follow-ups")
 
@@ -145,7 +177,17 @@ class NpsCampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "audience_text", "send_at", "status", "invited", "answered", "sent_at"]
     list_filter = ["status", "audience"]
     search_fields = ["name"]
-    fields = ["name", "audience", "tier", "role", "send_at", "message_en", "message_zh_hans", "status", "sent_at"]
+    fields = [
+        "name",
+        "audience",
+        "tier",
+        "role",
+        "send_at",
+        "message_en",
+        "message_zh_hans",
+        "status",
+        "sent_at",
+    ]
     readonly_fields = ["sent_at"]
     actions = ["schedule"]
 
@@ -153,23 +195,27 @@ class NpsCampaignAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(invited_total=Count("invitations"), answered_total=Count("invitations__response"))
+            .annotate(
+                invited_total=Count("invitations"), answered_total=Count("invitations__response")
+            )
         )
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.status == NpsCampaign.Status.SENT:
-            return [field for field in self.fields]
+            return list(self.fields)
         return self.readonly_fields
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "status" in form.base_fields:
             form.base_fields["status"].choices = [
-                choice for choice in NpsCampaign.Status.choices if choice[0] != NpsCampaign.Status.SENT
+                choice
+                for choice in NpsCampaign.Status.choices
+                if choice[0] != NpsCampaign.Status.SENT
             ]
             form.base_fields["status"].help_text = gettext(
-                "Scheduled campaigns go out at their send time (checked every few minutes). Nobody is "
-                "asked twice in 90 days, and people who opted out are left out."
+                "Scheduled campaigns go out at their send time (checked every few minutes). "
+                "Nobody is asked twice in 90 days, and people who opted out are left out."
             )
         return form
 
@@ -196,8 +242,14 @@ class NpsCampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Schedule the selected draft campaigns"), permissions=["change"])
     def schedule(self, request, queryset):
-        count = queryset.filter(status=NpsCampaign.Status.DRAFT).update(status=NpsCampaign.Status.SCHEDULED)
-        self.message_user(request, gettext("%(count)d campaign(s) scheduled.") % {"count": count}, messages.SUCCESS)
+        count = queryset.filter(status=NpsCampaign.Status.DRAFT).update(
+            status=NpsCampaign.Status.SCHEDULED
+        )
+        self.message_user(
+            request,
+            gettext("%(count)d campaign(s) scheduled.") % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -269,7 +321,11 @@ class SurveyResultsAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("export.csv", self.admin_site.admin_view(self.export_view), name="surveys_surveyresults_export"),
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name="surveys_surveyresults_export",
+            ),
             *super().get_urls(),
         ]
 

@@ -37,7 +37,12 @@ SUBJECTS = [
 ]
 
 CSAT_COMMENTS = {
-    5: ["Fixed within the hour, thank you!", "Very clear explanation.", "问题很快就解决了，谢谢！", ""],
+    5: [
+        "Fixed within the hour, thank you!",
+        "Very clear explanation.",
+        "问题很快就解决了，谢谢！",
+        "",
+    ],
     4: ["Good help, took a little long.", "Solved, thanks.", ""],
     3: ["It works now but I had to explain twice.", ""],
     2: ["Three days for a simple DNS change.", "回复太慢了。"],
@@ -60,14 +65,22 @@ OUTCOMES = [
 def seed(stdout=None):
     rng = random.Random(6)
     now = timezone.now()
-    organizations = {org.name: org for org in Organization.objects.filter(name__in=["Acme Corp", "Globex"])}
+    organizations = {
+        org.name: org for org in Organization.objects.filter(name__in=["Acme Corp", "Globex"])
+    }
     if len(organizations) < 2:
         return
     people = _extra_people(organizations)
     customers = list(
-        User.objects.filter(memberships__organization__in=organizations.values(), is_staff=False).distinct().order_by("email")
+        User.objects.filter(memberships__organization__in=organizations.values(), is_staff=False)
+        .distinct()
+        .order_by("email")
     )
-    staff = list(User.objects.filter(email__in=["agent@example.com", "engineer@example.com"]).order_by("email"))
+    staff = list(
+        User.objects.filter(email__in=["agent@example.com", "engineer@example.com"]).order_by(
+            "email"
+        )
+    )
     teams = list(Team.objects.order_by("tier"))
     categories = list(Category.objects.order_by("position"))
 
@@ -85,11 +98,15 @@ def seed(stdout=None):
 def _extra_people(organizations):
     people = []
     for email, name, language, org_name, role in EXTRA_PEOPLE:
-        user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "language": language})
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": name, "language": language}
+        )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        Membership.objects.get_or_create(user=user, organization=organizations[org_name], defaults={"role": role})
+        Membership.objects.get_or_create(
+            user=user, organization=organizations[org_name], defaults={"role": role}
+        )
         if user.current_organization_id is None:
             user.current_organization = organizations[org_name]
             user.save(update_fields=["current_organization"])
@@ -100,7 +117,9 @@ def _extra_people(organizations):
 def _tickets(rng, now, organizations, staff, teams, categories):
     tickets = []
     members = {
-        name: list(User.objects.filter(memberships__organization=org, is_staff=False).order_by("email"))
+        name: list(
+            User.objects.filter(memberships__organization=org, is_staff=False).order_by("email")
+        )
         for name, org in organizations.items()
     }
     for number in range(1, 73):
@@ -132,7 +151,9 @@ def _tickets(rng, now, organizations, staff, teams, categories):
             },
         )
         if was_created:
-            Message.objects.create(ticket=ticket, author=requester, body=ticket.description, created_at=created)
+            Message.objects.create(
+                ticket=ticket, author=requester, body=ticket.description, created_at=created
+            )
         tickets.append(ticket)
     return tickets
 
@@ -150,13 +171,21 @@ def _csat(rng, tickets):
         if roll < 0.15:  # not emailed: opted out or asked on the page only
             continue
         survey, _created = CsatSurvey.objects.get_or_create(
-            ticket=ticket, person=ticket.requester, defaults={"emailed_at": ticket.solved_at, "created_at": ticket.solved_at}
+            ticket=ticket,
+            person=ticket.requester,
+            defaults={"emailed_at": ticket.solved_at, "created_at": ticket.solved_at},
         )
         if roll > 0.8:  # asked, never answered
             continue
         answered = ticket.solved_at + delay
         response, _created = CsatResponse.objects.get_or_create(
-            survey=survey, defaults={"rating": rating, "comment": comment, "created_at": answered, "updated_at": answered}
+            survey=survey,
+            defaults={
+                "rating": rating,
+                "comment": comment,
+                "created_at": answered,
+                "updated_at": answered,
+            },
         )
         answers.append(response)
     return answers
@@ -165,8 +194,16 @@ def _csat(rng, tickets):
 def _nps(rng, now, organizations):
     campaigns = [
         ("Spring NPS", 170, {"audience": NpsCampaign.Audience.ALL}),
-        ("Summer NPS — enterprise", 75, {"audience": NpsCampaign.Audience.TIER, "tier": Organization.Tier.ENTERPRISE}),
-        ("Summer NPS — standard", 70, {"audience": NpsCampaign.Audience.TIER, "tier": Organization.Tier.STANDARD}),
+        (
+            "Summer NPS — enterprise",
+            75,
+            {"audience": NpsCampaign.Audience.TIER, "tier": Organization.Tier.ENTERPRISE},
+        ),
+        (
+            "Summer NPS — standard",
+            70,
+            {"audience": NpsCampaign.Audience.TIER, "tier": Organization.Tier.STANDARD},
+        ),
     ]
     answers = []
     for name, days_ago, audience in campaigns:
@@ -182,22 +219,33 @@ def _nps(rng, now, organizations):
                 "message_zh_hans": "感谢您选择我们的托管服务。只有一个问题，十秒钟即可完成：",
             },
         )
-        memberships = Membership.objects.filter(organization__in=organizations.values(), user__is_staff=False)
+        memberships = Membership.objects.filter(
+            organization__in=organizations.values(), user__is_staff=False
+        )
         if campaign.tier:
             memberships = memberships.filter(organization__tier=campaign.tier)
-        for membership in memberships.select_related("user", "organization").order_by("user__email"):
+        for membership in memberships.select_related("user", "organization").order_by(
+            "user__email"
+        ):
             score = rng.choices(range(11), weights=[1, 1, 1, 2, 2, 3, 4, 8, 10, 14, 12])[0]
             band = "high" if score >= 9 else "middle" if score >= 7 else "low"
             reason = rng.choice(NPS_REASONS[band])
             answers_it = rng.random() < 0.75
             answered = sent + timedelta(hours=rng.randint(1, 72))
             invitation, _created = NpsInvitation.objects.get_or_create(
-                campaign=campaign, person=membership.user, defaults={"organization": membership.organization, "sent_at": sent}
+                campaign=campaign,
+                person=membership.user,
+                defaults={"organization": membership.organization, "sent_at": sent},
             )
             if answers_it:
                 response, _created = NpsResponse.objects.get_or_create(
                     invitation=invitation,
-                    defaults={"score": score, "reason": reason, "created_at": answered, "updated_at": answered},
+                    defaults={
+                        "score": score,
+                        "reason": reason,
+                        "created_at": answered,
+                        "updated_at": answered,
+                    },
                 )
                 answers.append(response)
     NpsCampaign.objects.get_or_create(
@@ -244,11 +292,24 @@ def _follow_ups(now, answers):
             },
         )
         if created and ticket is not None:
-            event = record(ticket, FOLLOW_UP_KIND, None, follow_up=follow_up.pk, source="csat", score=answer.rating)
+            event = record(
+                ticket,
+                FOLLOW_UP_KIND,
+                None,
+                follow_up=follow_up.pk,
+                source="csat",
+                score=answer.rating,
+            )
             event.created_at = follow_up.created_at
             event.save(update_fields=["created_at"])
             if done:
-                closed = record(ticket, FOLLOW_UP_DONE_KIND, assignee, follow_up=follow_up.pk, outcome=follow_up.outcome)
+                closed = record(
+                    ticket,
+                    FOLLOW_UP_DONE_KIND,
+                    assignee,
+                    follow_up=follow_up.pk,
+                    outcome=follow_up.outcome,
+                )
                 closed.created_at = follow_up.closed_at
                 closed.save(update_fields=["created_at"])
         count += 1

@@ -47,6 +47,9 @@ class PreferenceForm(forms.ModelForm):
     class Meta:
         model = SurveyPreference
         fields = ["opted_out"]
+        widgets = {
+            "opted_out": forms.CheckboxInput(attrs={"aria-describedby": "id_survey_opted_out_help"})
+        }
         help_texts = {
             "opted_out": _(
                 "We ask after solved tickets how we did, and now and then whether you would "

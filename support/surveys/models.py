@@ -1,4 +1,4 @@
-"""Satisfaction surveys: CSAT after solved tickets, NPS campaigns and follow-ups on unhappy answers."""
+"""Satisfaction surveys: CSAT after solved tickets, NPS campaigns, follow-ups on low scores."""
 
 from datetime import timedelta
 
@@ -54,10 +54,16 @@ class CsatSurvey(models.Model):
     """One person asked about one solved ticket (by email, or on the ticket page)."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="csat_surveys"
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="csat_surveys",
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -66,7 +72,9 @@ class CsatSurvey(models.Model):
         verbose_name = _("CSAT survey")
         verbose_name_plural = _("CSAT surveys")
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "person"], name="one_csat_survey_per_ticket_person")
+            models.UniqueConstraint(
+                fields=["ticket", "person"], name="one_csat_survey_per_ticket_person"
+            )
         ]
         indexes = [models.Index(fields=["emailed_at"], name="csat_survey_emailed")]
 
@@ -99,7 +107,9 @@ class CsatResponse(models.Model):
         verbose_name_plural = _("CSAT answers")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="csat_rating_1_to_5")
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="csat_rating_1_to_5"
+            )
         ]
         indexes = [models.Index(fields=["created_at"], name="csat_response_created")]
 
@@ -126,12 +136,22 @@ class NpsCampaign(models.Model):
         SENT = "sent", _("Sent")
 
     name = models.CharField(_("name"), max_length=200)
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default="all")
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default="all"
+    )
     tier = models.CharField(
-        _("tier"), max_length=20, choices=Organization.Tier.choices, blank=True, help_text=_("For the audience by tier.")
+        _("tier"),
+        max_length=20,
+        choices=Organization.Tier.choices,
+        blank=True,
+        help_text=_("For the audience by tier."),
     )
     role = models.CharField(
-        _("role"), max_length=10, choices=Membership.Role.choices, blank=True, help_text=_("For the audience by role.")
+        _("role"),
+        max_length=10,
+        choices=Membership.Role.choices,
+        blank=True,
+        help_text=_("For the audience by role."),
     )
     send_at = models.DateTimeField(_("send at"), default=timezone.now)
     message_en = models.TextField(_("message (English)"), blank=True)
@@ -170,10 +190,16 @@ class NpsCampaign(models.Model):
 
 class NpsInvitation(models.Model):
     campaign = models.ForeignKey(
-        NpsCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="invitations"
+        NpsCampaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     organization = models.ForeignKey(
         Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
@@ -184,7 +210,9 @@ class NpsInvitation(models.Model):
         verbose_name = _("NPS invitation")
         verbose_name_plural = _("NPS invitations")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "person"], name="one_nps_invitation_per_campaign")
+            models.UniqueConstraint(
+                fields=["campaign", "person"], name="one_nps_invitation_per_campaign"
+            )
         ]
         indexes = [models.Index(fields=["person", "sent_at"], name="nps_invitation_person_sent")]
 
@@ -194,7 +222,10 @@ class NpsInvitation(models.Model):
 
 class NpsResponse(models.Model):
     invitation = models.OneToOneField(
-        NpsInvitation, verbose_name=_("invitation"), on_delete=models.CASCADE, related_name="response"
+        NpsInvitation,
+        verbose_name=_("invitation"),
+        on_delete=models.CASCADE,
+        related_name="response",
     )
     score = models.PositiveSmallIntegerField(
         _("score"), validators=[MinValueValidator(0), MaxValueValidator(10)]
@@ -210,7 +241,9 @@ class NpsResponse(models.Model):
         verbose_name_plural = _("NPS answers")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="nps_score_0_to_10")
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=10), name="nps_score_0_to_10"
+            )
         ]
         indexes = [models.Index(fields=["created_at"], name="nps_response_created")]
 
@@ -257,7 +290,10 @@ class FollowUp(models.Model):
         related_name="follow_up",
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="survey_follow_ups"
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="survey_follow_ups",
     )
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -268,7 +304,10 @@ class FollowUp(models.Model):
         related_name="survey_follow_ups",
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -281,7 +320,9 @@ class FollowUp(models.Model):
     )
     due_on = models.DateField(_("due"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
-    outcome = models.TextField(_("outcome"), blank=True, help_text=_("What was done; needed to close."))
+    outcome = models.TextField(
+        _("outcome"), blank=True, help_text=_("What was done; needed to close.")
+    )
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -310,7 +351,10 @@ class FollowUp(models.Model):
         ]
 
     def __str__(self):
-        return _("Follow-up #%(pk)s — %(organization)s") % {"pk": self.pk, "organization": self.organization}
+        return _("Follow-up #%(pk)s — %(organization)s") % {
+            "pk": self.pk,
+            "organization": self.organization,
+        }
 
     @property
     def source(self):
@@ -326,7 +370,9 @@ class FollowUp(models.Model):
 
     def clean(self):
         if self.status == self.Status.DONE and not self.outcome.strip():
-            raise ValidationError({"outcome": _("Write down the outcome before closing the follow-up.")})
+            raise ValidationError(
+                {"outcome": _("Write down the outcome before closing the follow-up.")}
+            )
 
 
 class SurveyResults(CsatResponse):

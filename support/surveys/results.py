@@ -42,14 +42,34 @@ def add_months(day, months):
 
 
 class ResultsFilter(forms.Form):
-    start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
-    end = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
-    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", _("All tiers")), *Organization.Tier.choices])
-    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None, empty_label=_("All teams"))
-    agent = forms.ModelChoiceField(label=_("Agent"), required=False, queryset=None, empty_label=_("All agents"))
-    category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=None, empty_label=_("All categories"))
+    start = forms.DateField(
+        label=_("From month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    end = forms.DateField(
+        label=_("To month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    tier = forms.ChoiceField(
+        label=_("Tier"), required=False, choices=[("", _("All tiers")), *Organization.Tier.choices]
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=None, empty_label=_("All teams")
+    )
+    agent = forms.ModelChoiceField(
+        label=_("Agent"), required=False, queryset=None, empty_label=_("All agents")
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=None, empty_label=_("All categories")
+    )
     kind = forms.ChoiceField(
-        label=_("Comments from"), required=False, choices=[("", _("CSAT and NPS")), ("csat", "CSAT"), ("nps", "NPS")]
+        label=_("Comments from"),
+        required=False,
+        choices=[("", _("CSAT and NPS")), ("csat", "CSAT"), ("nps", "NPS")],
     )
     band = forms.ChoiceField(
         label=_("Scores"),
@@ -68,9 +88,14 @@ class ResultsFilter(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.order_by("tier", "name")
-        self.fields["agent"].queryset = get_user_model().objects.filter(is_staff=True).order_by("full_name", "email")
+        self.fields["agent"].queryset = (
+            get_user_model().objects.filter(is_staff=True).order_by("full_name", "email")
+        )
         self.fields["agent"].label_from_instance = lambda user: user.display_name
         self.fields["category"].queryset = Category.objects.order_by("position", "name")
+        end = month_start(timezone.localdate())
+        self.fields["end"].initial = end
+        self.fields["start"].initial = add_months(end, -(DEFAULT_MONTHS - 1))
 
     def period(self):
         """(first day, first day after) in months, the last six months by default."""
@@ -111,7 +136,9 @@ class Results:
     # Base querysets -------------------------------------------------------------------------
 
     def csat_answers(self):
-        answers = CsatResponse.objects.filter(created_at__gte=aware(self.start), created_at__lt=aware(self.stop))
+        answers = CsatResponse.objects.filter(
+            created_at__gte=aware(self.start), created_at__lt=aware(self.stop)
+        )
         value = self.filters.value
         if value("tier"):
             answers = answers.filter(survey__ticket__organization__tier=value("tier"))
@@ -124,7 +151,9 @@ class Results:
         return answers
 
     def nps_answers(self):
-        answers = NpsResponse.objects.filter(created_at__gte=aware(self.start), created_at__lt=aware(self.stop))
+        answers = NpsResponse.objects.filter(
+            created_at__gte=aware(self.start), created_at__lt=aware(self.stop)
+        )
         if self.filters.value("tier"):
             answers = answers.filter(invitation__organization__tier=self.filters.value("tier"))
         return answers
@@ -138,9 +167,19 @@ class Results:
         return with_nps(self.nps_answers().aggregate(**nps_aggregates()))
 
     def _by_month(self, answers, aggregates, add_score):
-        rows = answers.annotate(month=TruncMonth("created_at")).values("month").annotate(**aggregates).order_by("month")
-        found = {timezone.localtime(row["month"]).date() if isinstance(row["month"], datetime.datetime) else row["month"]: row for row in rows}
-        empty = {key: 0 for key in aggregates}
+        rows = (
+            answers.annotate(month=TruncMonth("created_at"))
+            .values("month")
+            .annotate(**aggregates)
+            .order_by("month")
+        )
+        found = {
+            timezone.localtime(row["month"]).date()
+            if isinstance(row["month"], datetime.datetime)
+            else row["month"]: row
+            for row in rows
+        }
+        empty = dict.fromkeys(aggregates, 0)
         return [{"label": month, **add_score(found.get(month, empty))} for month in self.months]
 
     def csat_by_month(self):
@@ -150,13 +189,20 @@ class Results:
         return self._by_month(self.nps_answers(), nps_aggregates(), with_nps)
 
     def csat_by(self, field, label_fields=()):
-        rows = self.csat_answers().values(field, *label_fields).annotate(**csat_aggregates()).order_by("-answers", field)
+        rows = (
+            self.csat_answers()
+            .values(field, *label_fields)
+            .annotate(**csat_aggregates())
+            .order_by("-answers", field)
+        )
         return [with_csat(row) for row in rows]
 
     def csat_by_tier(self):
         tiers = dict(Organization.Tier.choices)
         field = "survey__ticket__organization__tier"
-        return [{**row, "label": str(tiers.get(row[field], row[field]))} for row in self.csat_by(field)]
+        return [
+            {**row, "label": str(tiers.get(row[field], row[field]))} for row in self.csat_by(field)
+        ]
 
     def csat_by_team(self):
         field = "survey__ticket__team__name"
@@ -164,7 +210,9 @@ class Results:
 
     def csat_by_agent(self):
         field = "survey__ticket__assignee"
-        rows = self.csat_by(field, ["survey__ticket__assignee__full_name", "survey__ticket__assignee__email"])
+        rows = self.csat_by(
+            field, ["survey__ticket__assignee__full_name", "survey__ticket__assignee__email"]
+        )
         return [
             {
                 **row,
@@ -177,20 +225,33 @@ class Results:
 
     def csat_by_category(self):
         field = "survey__ticket__category__name"
-        return [{**row, "label": row[field] or gettext("No category")} for row in self.csat_by(field)]
+        return [
+            {**row, "label": row[field] or gettext("No category")} for row in self.csat_by(field)
+        ]
 
     def nps_by_tier(self):
         tiers = dict(Organization.Tier.choices)
         field = "invitation__organization__tier"
-        rows = self.nps_answers().values(field).annotate(**nps_aggregates()).order_by("-answers", field)
+        rows = (
+            self.nps_answers()
+            .values(field)
+            .annotate(**nps_aggregates())
+            .order_by("-answers", field)
+        )
         return [with_nps({**row, "label": str(tiers.get(row[field], row[field]))}) for row in rows]
 
     def csat_response_rate(self):
-        asked = CsatSurvey.objects.filter(emailed_at__gte=aware(self.start), emailed_at__lt=aware(self.stop))
+        asked = CsatSurvey.objects.filter(
+            emailed_at__gte=aware(self.start), emailed_at__lt=aware(self.stop)
+        )
         value = self.filters.value
         if value("tier"):
             asked = asked.filter(ticket__organization__tier=value("tier"))
-        for name, field in (("team", "ticket__team"), ("agent", "ticket__assignee"), ("category", "ticket__category")):
+        for name, field in (
+            ("team", "ticket__team"),
+            ("agent", "ticket__assignee"),
+            ("category", "ticket__category"),
+        ):
             if value(name):
                 asked = asked.filter(**{field: value(name)})
         row = asked.aggregate(asked=Count("pk"), answered=Count("response"))
@@ -228,13 +289,17 @@ class Results:
         ]
 
     def follow_ups(self):
-        follow_ups = FollowUp.objects.filter(created_at__gte=aware(self.start), created_at__lt=aware(self.stop))
+        follow_ups = FollowUp.objects.filter(
+            created_at__gte=aware(self.start), created_at__lt=aware(self.stop)
+        )
         if self.filters.value("tier"):
             follow_ups = follow_ups.filter(organization__tier=self.filters.value("tier"))
         return follow_ups.aggregate(
             opened=Count("pk"),
             open=Count("pk", filter=Q(status=FollowUp.Status.OPEN)),
-            overdue=Count("pk", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=timezone.localdate())),
+            overdue=Count(
+                "pk", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=timezone.localdate())
+            ),
             done=Count("pk", filter=Q(status=FollowUp.Status.DONE)),
         )
 
@@ -252,7 +317,11 @@ class Results:
         if self.filters.value("q"):
             comments = comments.filter(comment__icontains=self.filters.value("q"))
         return comments.select_related(
-            "survey__person", "survey__ticket__organization", "survey__ticket__assignee", "survey__ticket__category", "follow_up"
+            "survey__person",
+            "survey__ticket__organization",
+            "survey__ticket__assignee",
+            "survey__ticket__category",
+            "follow_up",
         ).order_by("-created_at", "-pk")
 
     def nps_comments(self):
@@ -266,9 +335,9 @@ class Results:
             comments = comments.filter(score__gte=PROMOTER_MIN)
         if self.filters.value("q"):
             comments = comments.filter(reason__icontains=self.filters.value("q"))
-        return comments.select_related("invitation__person", "invitation__organization", "invitation__campaign", "follow_up").order_by(
-            "-created_at", "-pk"
-        )
+        return comments.select_related(
+            "invitation__person", "invitation__organization", "invitation__campaign", "follow_up"
+        ).order_by("-created_at", "-pk")
 
     # Everything for the page ----------------------------------------------------------------
 
@@ -295,7 +364,9 @@ class Results:
                     "title": title,
                     "name": name,
                     "rows": groups[name],
-                    "chart": csat_chart([(row["label"], row) for row in groups[name]], f"chart-csat-{name}"),
+                    "chart": csat_chart(
+                        [(row["label"], row) for row in groups[name]], f"chart-csat-{name}"
+                    ),
                 }
                 for name, title in (
                     ("tier", gettext("CSAT by tier")),
@@ -309,13 +380,23 @@ class Results:
             "campaigns": self.nps_campaigns(),
             "follow_ups": self.follow_ups(),
             "ticket_filtered": self.ticket_filtered,
-            "csat_comments": list(self.csat_comments()[:COMMENT_LIMIT]) if kind in ("", None, "csat") else None,
-            "nps_comments": list(self.nps_comments()[:COMMENT_LIMIT]) if kind in ("", None, "nps") and not self.ticket_filtered else None,
+            "csat_comments": list(self.csat_comments()[:COMMENT_LIMIT])
+            if kind in ("", None, "csat")
+            else None,
+            "nps_comments": list(self.nps_comments()[:COMMENT_LIMIT])
+            if kind in ("", None, "nps") and not self.ticket_filtered
+            else None,
             "comment_limit": COMMENT_LIMIT,
             "charts": {
-                "csat_month": csat_chart([(month_label(row["label"]), row) for row in csat_by_month], "chart-csat-month"),
-                "nps_month": nps_chart([(month_label(row["label"]), row) for row in nps_by_month], "chart-nps-month"),
-                "nps_tier": nps_chart([(row["label"], row) for row in nps_by_tier], "chart-nps-tier"),
+                "csat_month": csat_chart(
+                    [(month_label(row["label"]), row) for row in csat_by_month], "chart-csat-month"
+                ),
+                "nps_month": nps_chart(
+                    [(month_label(row["label"]), row) for row in nps_by_month], "chart-nps-month"
+                ),
+                "nps_tier": nps_chart(
+                    [(row["label"], row) for row in nps_by_tier], "chart-nps-tier"
+                ),
             },
         }
 
@@ -378,9 +459,18 @@ CSV_HEADER = [
 def csv_rows(results):
     """Every answer in the page's filters (CSAT, then NPS unless filtered by ticket fields)."""
     yield CSV_HEADER
-    csat = results.csat_answers().select_related(
-        "survey__person", "survey__ticket__organization", "survey__ticket__team", "survey__ticket__assignee", "survey__ticket__category", "follow_up"
-    ).order_by("created_at", "pk")
+    csat = (
+        results.csat_answers()
+        .select_related(
+            "survey__person",
+            "survey__ticket__organization",
+            "survey__ticket__team",
+            "survey__ticket__assignee",
+            "survey__ticket__category",
+            "follow_up",
+        )
+        .order_by("created_at", "pk")
+    )
     for answer in csat:
         ticket = answer.survey.ticket
         yield [
@@ -400,9 +490,13 @@ def csv_rows(results):
         ]
     if results.ticket_filtered:
         return
-    nps = results.nps_answers().select_related(
-        "invitation__person", "invitation__organization", "invitation__campaign", "follow_up"
-    ).order_by("created_at", "pk")
+    nps = (
+        results.nps_answers()
+        .select_related(
+            "invitation__person", "invitation__organization", "invitation__campaign", "follow_up"
+        )
+        .order_by("created_at", "pk")
+    )
     for answer in nps:
         invitation = answer.invitation
         yield [

@@ -262,9 +262,11 @@ def note_closed(follow_up):
 def send_csat_survey(ticket, now=None):
     """Ask the requester of a solved ticket how we did (once per ticket and person)."""
     person = ticket.requester
-    if not person.is_active or person.is_staff or not not_opted_out(
-        get_user_model().objects.filter(pk=person.pk)
-    ).exists():
+    if (
+        not person.is_active
+        or person.is_staff
+        or not not_opted_out(get_user_model().objects.filter(pk=person.pk)).exists()
+    ):
         return None
     with transaction.atomic():
         survey, _created = CsatSurvey.objects.get_or_create(ticket=ticket, person=person)

@@ -18,4 +18,7 @@ def send_csat_survey(ticket_id):
 def send_due_campaigns():
     """Run every few minutes: send the campaigns whose time has come."""
     now = timezone.now()
-    return {campaign.pk: services.send_campaign(campaign, now) for campaign in services.due_campaigns(now)}
+    return {
+        campaign.pk: services.send_campaign(campaign, now)
+        for campaign in services.due_campaigns(now)
+    }

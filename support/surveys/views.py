@@ -22,7 +22,9 @@ def _answer_saved(request, created, closed=False):
     if request.headers.get("X-Survey-Autosubmit"):
         return JsonResponse({"saved": not closed, "closed": closed}, status=409 if closed else 200)
     if closed:
-        messages.error(request, _("This answer can no longer be changed: answers can be changed for 7 days."))
+        messages.error(
+            request, _("This answer can no longer be changed: answers can be changed for 7 days.")
+        )
     elif created:
         messages.success(request, _("Thank you! Your answer has been recorded."))
     else:
@@ -81,7 +83,10 @@ def nps_survey(request, token):
     else:
         initial = {"score": token_score}
         if response:
-            initial = {"score": token_score if token_score is not None else response.score, "reason": response.reason}
+            initial = {
+                "score": token_score if token_score is not None else response.score,
+                "reason": response.reason,
+            }
         form = NpsForm(initial=initial)
         status = 200
     context = {
@@ -120,7 +125,9 @@ def ticket_survey_context(request, ticket):
         or ticket.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
     ):
         return None
-    response = CsatResponse.objects.filter(survey__ticket=ticket, survey__person=request.user).first()
+    response = CsatResponse.objects.filter(
+        survey__ticket=ticket, survey__person=request.user
+    ).first()
     initial = {"rating": response.rating, "comment": response.comment} if response else {}
     return {
         "ticket": ticket,
@@ -145,7 +152,9 @@ def ticket_rate(request, reference):
     try:
         _response, created = services.record_csat(survey, **form.cleaned_data)
     except services.SurveyClosed:
-        messages.error(request, _("This answer can no longer be changed: answers can be changed for 7 days."))
+        messages.error(
+            request, _("This answer can no longer be changed: answers can be changed for 7 days.")
+        )
         return redirect(ticket)
     if created:
         messages.success(request, _("Thank you! Your rating has been recorded."))

@@ -11,7 +11,10 @@ def ticket_survey(context, ticket):
     """The CSAT survey on a solved or closed ticket's page, for its requester."""
     from ..views import ticket_survey_context
 
-    return {"survey": ticket_survey_context(context["request"], ticket), "request": context["request"]}
+    return {
+        "survey": ticket_survey_context(context["request"], ticket),
+        "request": context["request"],
+    }
 
 
 @register.inclusion_tag("surveys/_preference_form.html", takes_context=True)

@@ -21,7 +21,9 @@ def survey_mail(messages, person):
     return found[0]
 
 
-def test_solving_a_ticket_emails_the_requester_five_rating_links(ticket, owner, agent, solve, send_queued_mail):
+def test_solving_a_ticket_emails_the_requester_five_rating_links(
+    ticket, owner, agent, solve, send_queued_mail
+):
     solve(ticket, by=agent)
 
     message = survey_mail(send_queued_mail(), owner)
@@ -35,7 +37,9 @@ def test_solving_a_ticket_emails_the_requester_five_rating_links(ticket, owner, 
     assert not CsatResponse.objects.exists()
 
 
-def test_the_survey_email_is_in_the_persons_language(open_ticket, organization, solve, send_queued_mail):
+def test_the_survey_email_is_in_the_persons_language(
+    open_ticket, organization, solve, send_queued_mail
+):
     chen = make_user("chen@acme.example", full_name="Chen Wei", language="zh-hans")
     organization.memberships.create(user=chen, role="member")
     ticket = open_ticket(requester=chen)
@@ -147,7 +151,10 @@ def test_a_foreign_token_records_nothing(client, rating_links, ticket, owner, me
     other_purpose = make_token("surveys.nps", {"t": ticket.pk, "p": owner.pk, "r": 5})
     other_person = services.csat_token(ticket, member, 5)
     other_key = signing.dumps(
-        {"t": ticket.pk, "p": owner.pk, "r": 5}, key="another-key", salt="portal.surveys.csat", compress=True
+        {"t": ticket.pk, "p": owner.pk, "r": 5},
+        key="another-key",
+        salt="portal.surveys.csat",
+        compress=True,
     )
     for token in (other_purpose, other_person, other_key):
         response = client.post(f"/surveys/csat/{token}/", {"rating": 5})
@@ -174,7 +181,9 @@ def test_an_expired_token_records_nothing(client, ticket, owner, agent, solve, m
 # The survey on the ticket page -----------------------------------------------------------------
 
 
-def test_the_ticket_page_survey_is_for_the_requester_of_a_solved_ticket(rf, ticket, owner, member, agent, solve):
+def test_the_ticket_page_survey_is_for_the_requester_of_a_solved_ticket(
+    rf, ticket, owner, member, agent, solve
+):
     from support.surveys.views import ticket_survey_context
 
     request = rf.get("/")
@@ -182,7 +191,9 @@ def test_the_ticket_page_survey_is_for_the_requester_of_a_solved_ticket(rf, tick
     assert ticket_survey_context(request, ticket) is None  # still open
     solve(ticket, by=agent)
     assert ticket_survey_context(request, ticket)["response"] is None
-    html = render_to_string("surveys/_ticket_survey.html", {"survey": ticket_survey_context(request, ticket)}, request)
+    html = render_to_string(
+        "surveys/_ticket_survey.html", {"survey": ticket_survey_context(request, ticket)}, request
+    )
     assert reverse("surveys:ticket_rate", args=[ticket.reference]) in html
     request.user, request.membership = member, member.memberships.get()
     assert ticket_survey_context(request, ticket) is None
@@ -200,7 +211,9 @@ def test_rating_from_the_ticket_page(owner_client, ticket, agent, solve):
     assert (answer.rating, answer.comment) == (5, "Better")
 
 
-def test_the_ticket_page_rating_is_scoped(client, ticket, agent, solve, member, outsider, open_ticket):
+def test_the_ticket_page_rating_is_scoped(
+    client, ticket, agent, solve, member, outsider, open_ticket
+):
     url = reverse("surveys:ticket_rate", args=[ticket.reference])
     client.force_login(outsider)
     assert client.post(url, {"rating": 1}).status_code == 404
@@ -208,7 +221,12 @@ def test_the_ticket_page_rating_is_scoped(client, ticket, agent, solve, member, 
     assert client.post(url, {"rating": 1}).status_code == 404
     client.force_login(ticket.requester)
     unsolved = open_ticket()
-    assert client.post(reverse("surveys:ticket_rate", args=[unsolved.reference]), {"rating": 1}).status_code == 404
+    assert (
+        client.post(
+            reverse("surveys:ticket_rate", args=[unsolved.reference]), {"rating": 1}
+        ).status_code
+        == 404
+    )
     assert client.get(url).status_code == 405
     assert not CsatResponse.objects.exists()
 

@@ -9,8 +9,8 @@ from accounts.staff_groups import ENGINEERS
 from conftest import make_user
 from support.surveys import services
 from support.surveys.models import CsatSurvey, FollowUp, NpsCampaign, NpsInvitation
-from support.tickets.models import TimelineEvent
 from support.tickets import services as ticket_services
+from support.tickets.models import TimelineEvent
 
 
 @pytest.fixture
@@ -25,13 +25,17 @@ def invitation(organization, owner):
     return NpsInvitation.objects.create(campaign=nps, person=owner, organization=organization)
 
 
-@pytest.mark.parametrize("rating, opened", [(1, True), (2, True), (3, False), (4, False), (5, False)])
+@pytest.mark.parametrize(
+    "rating, opened", [(1, True), (2, True), (3, False), (4, False), (5, False)]
+)
 def test_csat_follow_ups_for_one_and_two_only(survey, engineer, rating, opened):
     services.record_csat(survey, rating)
     assert FollowUp.objects.exists() is opened
 
 
-@pytest.mark.parametrize("score, opened", [(0, True), (6, True), (7, False), (8, False), (10, False)])
+@pytest.mark.parametrize(
+    "score, opened", [(0, True), (6, True), (7, False), (8, False), (10, False)]
+)
 def test_nps_follow_ups_for_detractors_only(invitation, engineer, score, opened):
     services.record_nps(invitation, score)
     assert FollowUp.objects.exists() is opened
@@ -48,7 +52,11 @@ def test_the_account_manager_gets_it_first(survey, organization, engineer, send_
 
     follow_up = FollowUp.objects.get()
     assert follow_up.assigned_to == manager
-    assert (follow_up.organization, follow_up.ticket, follow_up.person) == (organization, survey.ticket, survey.person)
+    assert (follow_up.organization, follow_up.ticket, follow_up.person) == (
+        organization,
+        survey.ticket,
+        survey.person,
+    )
     assert follow_up.csat_response == response and follow_up.status == "open"
     mail = [m for m in send_queued_mail() if m.to == [manager.email]]
     assert len(mail) == 1
@@ -73,7 +81,9 @@ def test_tier_two_work_is_shared_out(organization, owner, member, engineer):
     second.groups.add(Group.objects.get(name=ENGINEERS))
     nps = NpsCampaign.objects.create(name="Spring", status=NpsCampaign.Status.SENT)
     for person in (owner, member):
-        services.record_nps(NpsInvitation.objects.create(campaign=nps, person=person, organization=organization), 0)
+        services.record_nps(
+            NpsInvitation.objects.create(campaign=nps, person=person, organization=organization), 0
+        )
     assert {f.assigned_to for f in FollowUp.objects.all()} == {engineer, second}
 
 
@@ -113,7 +123,12 @@ def test_closing_in_the_admin_needs_an_outcome(engineer_client, survey, engineer
     services.record_csat(survey, 1)
     follow_up = FollowUp.objects.get()
     url = reverse("admin:surveys_followup_change", args=[follow_up.pk])
-    form = {"assigned_to": engineer.pk, "due_on": follow_up.due_on.isoformat(), "status": "done", "outcome": "  "}
+    form = {
+        "assigned_to": engineer.pk,
+        "due_on": follow_up.due_on.isoformat(),
+        "status": "done",
+        "outcome": "  ",
+    }
 
     response = engineer_client.post(url, form)
     assert response.status_code == 200
@@ -124,7 +139,11 @@ def test_closing_in_the_admin_needs_an_outcome(engineer_client, survey, engineer
     response = engineer_client.post(url, {**form, "outcome": "Refunded one month."})
     assert response.status_code == 302
     follow_up.refresh_from_db()
-    assert (follow_up.status, follow_up.outcome, follow_up.closed_by) == ("done", "Refunded one month.", engineer)
+    assert (follow_up.status, follow_up.outcome, follow_up.closed_by) == (
+        "done",
+        "Refunded one month.",
+        engineer,
+    )
     assert follow_up.closed_at is not None
     assert TimelineEvent.objects.filter(kind=services.FOLLOW_UP_DONE_KIND).count() == 1
 
@@ -137,10 +156,14 @@ def test_the_database_refuses_a_done_follow_up_without_outcome(survey, engineer)
         FollowUp.objects.update(status="done", outcome="")
 
 
-def test_follow_ups_are_on_the_organisations_admin_page(engineer_client, survey, organization, engineer):
+def test_follow_ups_are_on_the_organisations_admin_page(
+    engineer_client, survey, organization, engineer
+):
     services.record_csat(survey, 2)
     engineer.user_permissions.add(*_permissions("accounts", "view_organization"))
-    page = engineer_client.get(reverse("admin:accounts_organization_change", args=[organization.pk]))
+    page = engineer_client.get(
+        reverse("admin:accounts_organization_change", args=[organization.pk])
+    )
     assert page.status_code == 200
     html = page.content.decode()
     assert "Survey follow-ups" in html or "survey follow-ups" in html
@@ -153,7 +176,10 @@ def test_agents_may_view_but_not_close_follow_ups(client, agent, survey, enginee
     client.force_login(agent)
     url = reverse("admin:surveys_followup_change", args=[follow_up.pk])
     assert client.get(url).status_code == 200
-    client.post(url, {"assigned_to": agent.pk, "due_on": timezone.localdate(), "status": "done", "outcome": "x"})
+    client.post(
+        url,
+        {"assigned_to": agent.pk, "due_on": timezone.localdate(), "status": "done", "outcome": "x"},
+    )
     follow_up.refresh_from_db()
     assert follow_up.status == "open"
     assert timedelta(0) <= follow_up.due_on - timezone.localdate() <= timedelta(days=4)

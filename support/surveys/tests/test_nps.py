@@ -33,11 +33,17 @@ def globex(outsider):
     return Organization.objects.get(name="Globex")
 
 
-def test_a_due_campaign_goes_to_every_member_with_eleven_score_links(organization, outsider, staff_user, send_queued_mail):
+def test_a_due_campaign_goes_to_every_member_with_eleven_score_links(
+    organization, outsider, staff_user, send_queued_mail
+):
     nps = campaign()
     assert tasks.send_due_campaigns() == {nps.pk: 3}
 
-    assert invited_emails(nps) == {"owner@acme.example", "member@acme.example", "outsider@globex.example"}
+    assert invited_emails(nps) == {
+        "owner@acme.example",
+        "member@acme.example",
+        "outsider@globex.example",
+    }
     nps.refresh_from_db()
     assert nps.status == NpsCampaign.Status.SENT and nps.sent_at
     messages = send_queued_mail()

@@ -3,11 +3,9 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.staff_groups import AGENTS
 from support.surveys.models import CsatResponse, CsatSurvey, NpsCampaign, NpsInvitation, NpsResponse
 from support.surveys.results import spreadsheet_safe
 from support.tickets.models import Category, Team, Ticket
@@ -26,7 +24,16 @@ def agent_client(client, agent):
 def add_csat(organization, owner):
     count = iter(range(1, 10_000))
 
-    def add(rating, comment="", *, days_ago=1, assignee=None, team="Tier 1", category="website-down", org=None):
+    def add(
+        rating,
+        comment="",
+        *,
+        days_ago=1,
+        assignee=None,
+        team="Tier 1",
+        category="website-down",
+        org=None,
+    ):
         ticket = Ticket.objects.create(
             organization=org or organization,
             requester=owner,
@@ -39,22 +46,30 @@ def add_csat(organization, owner):
         )
         when = timezone.now() - timedelta(days=days_ago)
         survey = CsatSurvey.objects.create(ticket=ticket, person=owner, emailed_at=when)
-        return CsatResponse.objects.create(survey=survey, rating=rating, comment=comment, created_at=when, updated_at=when)
+        return CsatResponse.objects.create(
+            survey=survey, rating=rating, comment=comment, created_at=when, updated_at=when
+        )
 
     return add
 
 
 @pytest.fixture
 def add_nps(organization, owner):
-    nps = NpsCampaign.objects.create(name="Spring", status=NpsCampaign.Status.SENT, sent_at=timezone.now() - timedelta(days=3))
+    nps = NpsCampaign.objects.create(
+        name="Spring", status=NpsCampaign.Status.SENT, sent_at=timezone.now() - timedelta(days=3)
+    )
 
     def add(score, reason="", *, person=None, days_ago=1):
         from conftest import make_user
 
         person = person or make_user(f"p{NpsInvitation.objects.count()}@acme.example")
-        invitation = NpsInvitation.objects.create(campaign=nps, person=person, organization=organization)
+        invitation = NpsInvitation.objects.create(
+            campaign=nps, person=person, organization=organization
+        )
         when = timezone.now() - timedelta(days=days_ago)
-        return NpsResponse.objects.create(invitation=invitation, score=score, reason=reason, created_at=when, updated_at=when)
+        return NpsResponse.objects.create(
+            invitation=invitation, score=score, reason=reason, created_at=when, updated_at=when
+        )
 
     add.campaign = nps
     return add
@@ -86,7 +101,9 @@ def test_the_results_page_agrees_with_the_data(agent_client, add_csat, add_nps, 
     context = response.context
     assert (context["csat_total"]["answers"], context["csat_total"]["score"]) == (4, 50.0)
     assert (context["nps_total"]["answers"], context["nps_total"]["score"]) == (4, 25.0)
-    by_agent = {row["label"]: (row["answers"], row["score"]) for row in context["csat_groups"][2]["rows"]}
+    by_agent = {
+        row["label"]: (row["answers"], row["score"]) for row in context["csat_groups"][2]["rows"]
+    }
     assert by_agent == {"Alex Agent": (2, 100.0), "Erin Engineer": (2, 0.0)}
     by_team = {row["label"]: row["score"] for row in context["csat_groups"][1]["rows"]}
     assert by_team == {"Tier 1": 100.0, "Tier 2": 0.0}
@@ -176,13 +193,21 @@ def test_spreadsheet_safe_leaves_numbers_and_plain_text():
     assert spreadsheet_safe("") == ""
 
 
-def test_the_results_page_takes_a_constant_number_of_queries(agent_client, add_csat, add_nps, agent, engineer, django_assert_max_num_queries):
+def test_the_results_page_takes_a_constant_number_of_queries(
+    agent_client, add_csat, add_nps, agent, engineer, django_assert_max_num_queries
+):
     add_csat(5, "a", assignee=agent)
     add_nps(9, "b")
     with django_assert_max_num_queries(40) as few:
         agent_client.get(RESULTS)
     for index in range(30):
-        add_csat(index % 5 + 1, f"comment {index}", assignee=[agent, engineer, None][index % 3], days_ago=index * 5 % 170, team=["Tier 1", "Tier 2"][index % 2])
+        add_csat(
+            index % 5 + 1,
+            f"comment {index}",
+            assignee=[agent, engineer, None][index % 3],
+            days_ago=index * 5 % 170,
+            team=["Tier 1", "Tier 2"][index % 2],
+        )
         add_nps(index % 11, f"reason {index}", days_ago=index * 5 % 170)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = agent_client.get(RESULTS)
