@@ -240,3 +240,20 @@ def test_the_profile_checkbox_opts_out_and_back_in(owner_client, owner):
     assert has_opted_out(owner)
     owner_client.post(reverse("surveys:preferences"), {})
     assert not has_opted_out(owner)
+
+
+def test_the_template_tag_renders_the_survey_with_a_csrf_token(rf, ticket, owner, agent, solve):
+    from django.middleware.csrf import get_token
+    from django.template import RequestContext, Template
+
+    solve(ticket, by=agent)
+    request = rf.get(ticket.get_absolute_url())
+    request.user, request.membership = owner, owner.memberships.get()
+    get_token(request)
+    html = Template("{% load surveys_tags %}{% ticket_survey ticket %}").render(
+        RequestContext(request, {"ticket": ticket})
+    )
+    assert "How did we do?" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert f'action="/surveys/tickets/{ticket.reference}/rate/"' in html
+    assert html.count('type="radio"') == 5

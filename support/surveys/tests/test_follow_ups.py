@@ -189,3 +189,22 @@ def _permissions(app_label, codename):
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
+def test_timeline_words_for_survey_entries(survey, engineer):
+    from support.surveys.timeline import describe_survey_event
+
+    services.record_csat(survey, 2)
+    services.record_csat(survey, 1)
+    services.close_follow_up(FollowUp.objects.get(), "Credited a month.", by=engineer)
+    events = TimelineEvent.objects.filter(ticket=survey.ticket).exclude(
+        kind__in=["created", "status"]
+    )
+    words = [describe_survey_event(event) for event in events.order_by("pk")]
+    assert words[0] == "Customer rated the support 2/5"
+    assert words[1].startswith(
+        "Low satisfaction score (2/5): follow-up opened — assigned to Erin Engineer, due "
+    )
+    assert words[2] == "Customer changed their satisfaction rating to 1/5"
+    assert words[3] == "Satisfaction follow-up closed: Credited a month."
+    assert describe_survey_event(TimelineEvent(kind="created")) is None
