@@ -92,7 +92,7 @@ def nps_survey(request, token):
     context = {
         "invitation": invitation,
         "campaign": invitation.campaign,
-        "message": invitation.campaign.message_for(invitation.person.language),
+        "message": invitation.campaign.localized_message,
         "form": form,
         "response": response,
         "can_change": response is None or response.can_change(),
