@@ -31,6 +31,8 @@ from .models import (
 
 CSAT_PURPOSE = "surveys.csat"
 NPS_PURPOSE = "surveys.nps"
+OPT_OUT_PURPOSE = "surveys.opt_out"
+OPT_OUT_MAX_AGE = timedelta(days=90)
 FOLLOW_UP_BUSINESS_DAYS = 2
 
 # Timeline kinds this app adds to a ticket (labels: see the report / support.tickets.timeline).
@@ -94,6 +96,27 @@ def nps_url(invitation, score=None):
 
 
 # Opt-out --------------------------------------------------------------------------------------
+
+
+def opt_out_url(person):
+    token = make_token(OPT_OUT_PURPOSE, {"u": person.pk})
+    return absolute_url(reverse("surveys:opt_out", args=[token]))
+
+
+def read_opt_out_token(token):
+    payload = read_token(OPT_OUT_PURPOSE, token, OPT_OUT_MAX_AGE.total_seconds())
+    if not isinstance(payload, dict):
+        return None
+    return get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
+
+
+def survey_email_headers(person):
+    """Content-Language, and one-click unsubscribe (RFC 8058) from surveys."""
+    return {
+        "Content-Language": person.language,
+        "List-Unsubscribe": f"<{opt_out_url(person)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 def not_opted_out(users):
@@ -279,8 +302,13 @@ def send_csat_survey(ticket, now=None):
         send_email_to_user(
             person,
             "surveys/email/csat",
-            {"ticket": ticket, "ratings": ratings, "survey_url": csat_url(ticket, person)},
-            headers={"Content-Language": person.language},
+            {
+                "ticket": ticket,
+                "ratings": ratings,
+                "survey_url": csat_url(ticket, person),
+                "opt_out_url": opt_out_url(person),
+            },
+            headers=survey_email_headers(person),
         )
     return survey
 
@@ -340,8 +368,9 @@ def send_campaign(campaign, now=None):
                     "message": campaign.message_for(person.language),
                     "scores": scores,
                     "survey_url": nps_url(invitation),
+                    "opt_out_url": opt_out_url(person),
                 },
-                headers={"Content-Language": person.language},
+                headers=survey_email_headers(person),
             )
             invited += 1
         campaign.status = NpsCampaign.Status.SENT

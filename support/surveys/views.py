@@ -5,13 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organization_required
 
 from . import services
 from .forms import CsatForm, NpsForm, PreferenceForm
-from .models import CHANGE_WINDOW, CsatResponse, CsatSurvey, NpsResponse, SurveyPreference
+from .models import (
+    CHANGE_WINDOW,
+    CsatResponse,
+    CsatSurvey,
+    NpsResponse,
+    SurveyPreference,
+    has_opted_out,
+    set_opt_out,
+)
 
 
 def invalid_link(request, kind):
@@ -178,3 +187,16 @@ def preferences(request):
         else:
             messages.success(request, _("You will receive satisfaction surveys again."))
     return redirect("profile")
+
+
+@csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058); the token is the proof
+def opt_out(request, token):
+    """The "stop these questions" link of survey emails: GET asks, POST opts out."""
+    person = services.read_opt_out_token(token)
+    if person is None:
+        return invalid_link(request, "opt_out")
+    if request.method == "POST":
+        set_opt_out(person, True)
+    return render(
+        request, "surveys/opt_out.html", {"person": person, "opted_out": has_opted_out(person)}
+    )

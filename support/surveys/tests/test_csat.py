@@ -257,3 +257,24 @@ def test_the_template_tag_renders_the_survey_with_a_csrf_token(rf, ticket, owner
     assert 'name="csrfmiddlewaretoken"' in html
     assert f'action="/surveys/tickets/{ticket.reference}/rate/"' in html
     assert html.count('type="radio"') == 5
+
+
+def test_the_survey_email_offers_one_click_opt_out(
+    ticket, owner, agent, solve, send_queued_mail, client
+):
+    from support.surveys.models import has_opted_out
+
+    solve(ticket, by=agent)
+    message = survey_mail(send_queued_mail(), owner).message()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = path_of(message["List-Unsubscribe"].strip().strip("<>"))
+    assert url.startswith("/surveys/opt-out/")
+
+    assert client.get(url).status_code == 200
+    assert not has_opted_out(owner)  # a mail scanner's GET changes nothing
+    response = client.post(
+        url, {"List-Unsubscribe": "One-Click"}
+    )  # as mail clients do: no CSRF token
+    assert response.status_code == 200
+    assert has_opted_out(owner)
+    assert client.post(url[:-5] + "xxxx/").status_code == 400
