@@ -123,7 +123,7 @@ class TicketChangeForm(forms.ModelForm):
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "assignee", "team", "category", "service", "cc"]
+        fields = ["status", "priority", "assignee", "team", "category", "service", "incident", "cc"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,6 +200,7 @@ class TicketAdmin(admin.ModelAdmin):
         "category",
         "channel",
         "team",
+        ("incident", admin.EmptyFieldListFilter),
     ]
     search_fields = ["reference", "subject", "requester__email", "messages__body"]
     search_help_text = _("Reference, subject, requester's email or any message text.")
@@ -277,6 +278,7 @@ class TicketAdmin(admin.ModelAdmin):
                         "priority_reason",
                         ("assignee", "team"),
                         ("category", "service"),
+                        "incident",
                         "cc",
                     ]
                 },
@@ -429,7 +431,9 @@ class TicketAdmin(admin.ModelAdmin):
             obj.__dict__.update(ticket.__dict__)
             return
         data = form.cleaned_data
-        Ticket.objects.filter(pk=obj.pk).update(category=obj.category, service=obj.service)
+        Ticket.objects.filter(pk=obj.pk).update(
+            category=obj.category, service=obj.service, incident=obj.incident
+        )
         ticket = Ticket.objects.select_related("organization", "requester").get(pk=obj.pk)
         services.change_priority(
             ticket, data["priority"], by=request.user, reason=data["priority_reason"]

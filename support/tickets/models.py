@@ -335,6 +335,15 @@ class Ticket(models.Model):
         blank=True,
         related_name="merged_tickets",
     )
+    incident = models.ForeignKey(
+        "status.Incident",
+        verbose_name=_("known incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text=_("The status-page incident this ticket is about; customers see the link."),
+    )
     follow_up_of = models.ForeignKey(
         "self",
         verbose_name=_("follow-up of"),

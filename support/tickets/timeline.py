@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from support.surveys.timeline import describe_survey_event
+
 from .models import Priority, Ticket, TimelineEvent
 
 Kind = TimelineEvent.Kind
@@ -53,7 +55,7 @@ def describe(event, for_customer=False):
         return _("Ticket %(reference)s was merged into this one") % {"reference": data.get("from")}
     if event.kind == Kind.URGENT:
         return _("Customer asked for more urgency: %(reason)s") % {"reason": data.get("reason", "")}
-    return actor or event.kind
+    return describe_survey_event(event) or actor or event.kind
 
 
 def _target(data):

@@ -8,6 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organization_required
+from support.kb.feedback import (
+    record_ticket_submitted_after_suggestion,
+    ticket_category_slug_for_article,
+)
+from support.status.models import active_notices_for
 
 from . import services
 from .forms import CATEGORY_FIELDS, ReplyForm, TicketForm, UrgencyForm
@@ -33,6 +38,7 @@ def visible_tickets(request):
 def get_ticket(request, reference):
     tickets = visible_tickets(request).select_related(
         "category",
+        "incident",
         "service",
         "assignee",
         "requester",
@@ -85,6 +91,9 @@ def ticket_new(request):
     initial = {}
     if request.method == "GET":
         category = request.GET.get("category")
+        article = request.GET.get("article")
+        if article and not category:
+            category = ticket_category_slug_for_article(request.user, clean_query(article))
         if category:
             initial["category"] = _category_by_slug(clean_query(category))
         follow_up = _follow_up_source(request, request.GET.get("follow_up"))
@@ -131,6 +140,7 @@ def ticket_new(request):
                 if existing:
                     return redirect(existing)
                 raise
+            record_ticket_submitted_after_suggestion(request)
             messages.success(
                 request,
                 _("Ticket %(reference)s is open. We have emailed you a confirmation.")
@@ -141,7 +151,11 @@ def ticket_new(request):
     return render(
         request,
         "tickets/new.html",
-        {"form": form, "files_lost": request.method == "POST" and bool(request.FILES)},
+        {
+            "form": form,
+            "files_lost": request.method == "POST" and bool(request.FILES),
+            "known_issues": active_notices_for(organization),
+        },
     )
 
 
