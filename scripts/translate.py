@@ -27,6 +27,7 @@ def main(path):
                 entry.msgstr = value
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+            entry.previous_msgid = entry.previous_msgid_plural = None
     po.save(CATALOGUE)
     for entry in po.untranslated_entries() + po.fuzzy_entries():
         print("untranslated:", repr(entry.msgid))

@@ -413,7 +413,7 @@ def csat_chart(rows, chart_id):
         minimum=0,
         maximum=100,
         ticks=[0, 25, 50, 75, 100],
-        axis_label=gettext("CSAT: % of answers rated 4 or 5"),
+        axis_label=gettext("CSAT: share of answers rated 4 or 5, in per cent"),
         chart_id=chart_id,
     )
 
@@ -424,7 +424,7 @@ def nps_chart(rows, chart_id):
         minimum=-100,
         maximum=100,
         ticks=[-100, -50, 0, 50, 100],
-        axis_label=gettext("NPS: % promoters (9–10) − % detractors (0–6)"),
+        axis_label=gettext("NPS: per cent promoters (9–10) minus per cent detractors (0–6)"),
         chart_id=chart_id,
     )
 

@@ -112,7 +112,7 @@ def test_the_results_page_agrees_with_the_data(agent_client, add_csat, add_nps, 
     this_month = context["csat_by_month"][-1]
     html = response.content.decode()
     assert "50.0 %" in html and "25.0" in html
-    assert "<svg" in html and "CSAT: % of answers rated 4 or 5" in html
+    assert "<svg" in html and "CSAT: share of answers rated 4 or 5, in per cent" in html
     assert "Slow" in html and "reason 3" in html
     assert this_month["answers"] + context["csat_by_month"][-2]["answers"] == 4
 
