@@ -6,6 +6,7 @@ from django.core import mail
 from django_q.conf import Conf
 
 from accounts.models import Membership, Organization, User
+from accounts.staff_groups import AGENTS, ENGINEERS
 from support.outbox.tasks import deliver_pending
 
 PASSWORD = "a-Long-test-passw0rd"
@@ -85,6 +86,49 @@ def outsider(db):
 @pytest.fixture
 def staff_user(db):
     return make_user("agent@support.example", full_name="Alex Agent", is_staff=True)
+
+
+@pytest.fixture
+def agent(db):
+    """Tier 1 staff, in the Support agents group."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("tier1@support.example", full_name="Alex Agent", is_staff=True)
+    user.groups.add(Group.objects.get(name=AGENTS))
+    return user
+
+
+@pytest.fixture
+def engineer(db):
+    """Tier 2 staff, in the Support engineers group."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("engineer@support.example", full_name="Erin Engineer", is_staff=True)
+    user.groups.add(Group.objects.get(name=ENGINEERS))
+    return user
+
+
+@pytest.fixture
+def open_ticket(organization, owner):
+    """Open tickets for `owner` in `organization` through the ticket app's own service."""
+    from support.tickets import services
+
+    def open_(**fields):
+        values = {
+            "organization": organization,
+            "requester": owner,
+            "subject": "Shop is down",
+            "description": "Our shop shows a 502 error.",
+        }
+        values.update(fields)
+        return services.open_ticket(**values)
+
+    return open_
+
+
+@pytest.fixture
+def ticket(open_ticket):
+    return open_ticket()
 
 
 @pytest.fixture

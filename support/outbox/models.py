@@ -103,7 +103,7 @@ class StoredEmail(EmailMessage):
         self._recipients = list(row.recipients)
         text, html = _bodies(parsed)
         super().__init__(
-            subject=str(parsed.get("Subject", "")),
+            subject=str(parsed.get("Subject", "")).strip(),
             body=text,
             from_email=row.sender,
             to=_addresses(parsed, "To"),
