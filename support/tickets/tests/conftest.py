@@ -1,6 +1,6 @@
 import pytest
 
-from support.tickets.models import Category
+from support.tickets.models import Category, new_reference
 
 
 @pytest.fixture
@@ -16,12 +16,20 @@ def bulk_tickets(count, organization, requester, **fields):
 
     from support.tickets.models import Message, Ticket
 
+    existing = set(Ticket.objects.values_list("reference", flat=True))
+    references = set()
+    while len(references) < count:  # random references may collide in a bulk insert
+        reference = new_reference()
+        if reference not in existing:
+            references.add(reference)
+    references = sorted(references)
     now = timezone.now()
     tickets = Ticket.objects.bulk_create(
         [
             Ticket(
                 organization=organization,
                 requester=requester,
+                reference=references[number],
                 subject=f"Bulk ticket {number}",
                 description="Generated",
                 last_activity_at=now - timedelta(seconds=number),
