@@ -430,9 +430,9 @@ def as_files(attachments):
 def attachments_for_ticket(parsed, max_bytes=None, allowed_types=None):
     """(kept, refused): the web form's limits applied to the message's attachments.
 
-    Inline images count as attachments too. A file is kept when it is small enough and
-    both its declared type and the type its name suggests are allowed (the web form
-    judges by name), at most as many files as the web form takes.
+    Inline images count as attachments too. Like the web form, the type is judged by
+    the file name (mail programs often declare application/octet-stream), by the
+    declared type only when the name says nothing; at most as many files as the form.
     """
     from support.tickets.forms import MAX_FILES
 
@@ -444,9 +444,7 @@ def attachments_for_ticket(parsed, max_bytes=None, allowed_types=None):
     for attachment in parsed.attachments:
         by_name, _encoding = mimetypes.guess_type(attachment.filename or "", strict=False)
         too_big = attachment.size > max_bytes
-        wrong_type = attachment.content_type not in allowed_types or (
-            by_name is not None and by_name not in allowed_types
-        )
+        wrong_type = (by_name or attachment.content_type) not in allowed_types
         if too_big or wrong_type or len(kept) >= MAX_FILES:
             refused.append(attachment)
         else:
