@@ -230,9 +230,12 @@ class PortalDirectory:
         found = dict(
             TicketEmail.objects.filter(message_id__in=wanted).values_list("message_id", "ticket")
         )
-        roots = dict(
-            Ticket.objects.filter(email_thread_id__in=wanted).values_list("email_thread_id", "pk")
-        )
+        roots = {}
+        ours = [message_id for message_id in wanted if message_id.startswith("<ticket.")]
+        if ours and not found:  # a thread's first id is in TicketEmail too, unless nobody got it
+            roots = dict(
+                Ticket.objects.filter(email_thread_id__in=ours).values_list("email_thread_id", "pk")
+            )
         for message_id in wanted:
             ticket_pk = found.get(message_id) or roots.get(message_id)
             if ticket_pk:
@@ -249,14 +252,16 @@ MAX_THREAD_IDS = 20
 
 
 def _ticket_with_people(**lookup):
+    """The ticket, or the one it was merged into: replies follow the conversation."""
     from support.tickets.models import Ticket
 
-    return (
-        Ticket.objects.select_related("requester", "organization")
-        .prefetch_related("cc")
-        .filter(**lookup)
-        .first()
-    )
+    tickets = Ticket.objects.select_related("requester").prefetch_related("cc")
+    ticket = tickets.filter(**lookup).first()
+    for _hop in range(5):
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = tickets.filter(pk=ticket.merged_into_id).first()
+    return ticket
 
 
 def ticket_info(ticket):

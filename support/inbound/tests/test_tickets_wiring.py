@@ -118,6 +118,18 @@ def test_decoded_file_names_reach_the_ticket(ticket, owner, send_queued_mail):
     assert [a.name for a in reply.attachments.all()] == ["错误日志.txt"]
 
 
+def test_a_reply_to_a_merged_ticket_lands_on_the_ticket_it_was_merged_into(
+    ticket, owner, agent, organization, send_queued_mail
+):
+    message_id = sent_message_id(send_queued_mail, ticket, owner.email)
+    target = services.open_ticket(
+        organization=organization, requester=owner, subject="Shop down", description="Again."
+    )
+    services.merge(ticket, target, by=agent)
+    entry = ingest(threaded_to(message("apple_mail"), message_id), "imap")
+    assert (entry.action, entry.ticket_reference) == (Action.REPLY, target.reference)
+
+
 def test_a_subject_only_match_is_flagged_to_staff(ticket, owner, send_queued_mail):
     raw = message("outlook_reply").replace(FIXTURE_REFERENCE, ticket.reference.encode())
     entry = ingest(raw, "imap")
