@@ -10,8 +10,8 @@ The rules, in order (`decide`):
    decision says `threaded=False` and staff are shown it is not threaded.
 3. A message that claims a ticket is added to its conversation only when the
    sender (From, never Reply-To) is a known person who is the requester, copied
-   in, or a member of the ticket's organisation. Otherwise it becomes a new
-   ticket for staff triage (the claimed ticket is named in the decision). A
+   in, or a member of the ticket's organisation. Otherwise it is a
+   message held for staff triage (the claimed ticket is named in the decision). A
    permitted reply to a closed ticket opens a follow-up ticket linked to it.
 4. A new message from a known person opens a ticket in their default
    organisation (`user.default_organization`). A known person with no
@@ -118,7 +118,7 @@ def decide(parsed, directory, unknown_senders="triage"):
             return Decision(
                 Action.SIGN_UP_REPLY, "Unknown sender: answered with a sign-up pointer."
             )
-        return Decision(Action.TRIAGE, "Unknown sender: new ticket for staff triage.")
+        return Decision(Action.TRIAGE, "Unknown sender: held for staff triage.")
     organization = directory.default_organization(author)
     if organization is None:
         return Decision(
@@ -159,7 +159,7 @@ def _about_ticket(ticket, threaded, author, parsed, directory):
         return Decision(
             Action.TRIAGE,
             f"Claims ticket {ticket.reference}, but {parsed.from_address} is neither on it nor "
-            "in its organisation: new ticket for triage.",
+            "in its organisation: held for staff triage.",
             author=author,
             ticket=ticket,
             threaded=threaded,
