@@ -1,13 +1,17 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import routing
+from .forms import TriageForm
 from .ingest import process
 from .models import InboundEmail, InboundToken
 from .parsing import UnparseableEmail, parse_email
@@ -24,10 +28,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "ticket_reference",
         "not_threaded",
     ]
-    list_filter = ["status", "source", "action", "threaded"]
+    list_filter = ["status", "source", "action", "threaded"]  # status "Awaiting triage": the queue
     search_fields = ["from_address", "from_name", "subject", "message_id", "ticket_reference"]
     date_hierarchy = "received_at"
-    actions = ["process_again"]
+    actions = ["process_again", "dismiss"]
     fieldsets = [
         (
             _("Message"),
@@ -38,6 +42,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
                     "subject",
                     "new_text",
                     "attachment_list",
+                    "refused_attachments",
                     "download",
                 ]
             },
@@ -47,6 +52,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "status",
+                    "triage_link",
                     "action",
                     "reason",
                     "ticket_reference",
@@ -80,8 +86,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.download_view)
+        triage = self.admin_site.admin_view(self.triage_view)
         return [
             path("<int:pk>/download/", download, name="inbound_inboundemail_download"),
+            path("<int:pk>/triage/", triage, name="inbound_inboundemail_triage"),
             *super().get_urls(),
         ]
 
@@ -96,6 +104,59 @@ class InboundEmailAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{entry.download_name()}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+    def triage_view(self, request, pk):
+        """Staff turn a held message into a ticket (or a reply on the claimed one)."""
+        entry = get_object_or_404(InboundEmail, pk=pk)
+        if not self.has_change_permission(request, entry):
+            raise PermissionDenied
+        change_url = reverse("admin:inbound_inboundemail_change", args=[entry.pk])
+        if entry.status != InboundEmail.Status.TRIAGE:
+            self.message_user(request, _("This message is not awaiting triage."), messages.WARNING)
+            return redirect(change_url)
+        form = TriageForm(request.POST or None, entry=entry)
+        if request.method == "POST" and form.is_valid():
+            reference = self._triage(request, entry, form)
+            self.message_user(
+                request,
+                _("The message is now on ticket %(reference)s.") % {"reference": reference},
+                messages.SUCCESS,
+            )
+            return redirect(change_url)
+        parsed = _parsed(entry)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Triage: %(subject)s") % {"subject": entry},
+            "opts": self.model._meta,
+            "entry": entry,
+            "form": form,
+            "text": parsed.text if parsed else "",
+            "attachments": parsed.attachments if parsed else [],
+        }
+        return TemplateResponse(request, "inbound/admin/triage.html", context)
+
+    def _triage(self, request, entry, form):
+        data = form.cleaned_data
+        person = data["requester_email"]
+        with transaction.atomic():
+            if data["what"] == TriageForm.CLAIMED_TICKET:
+                reference = routing.add_to_ticket_for_staff(entry, form.claimed, person)
+            else:
+                reference = routing.open_ticket_for_staff(entry, data["organization"], person)
+            note = _("Triaged by %(staff)s.") % {"staff": request.user.email}
+            entry.mark(
+                InboundEmail.Status.PROCESSED,
+                f"{entry.reason} {note}",
+                ticket_reference=reference,
+            )
+        return reference
+
+    @admin.display(description=_("triage"))
+    def triage_link(self, obj):
+        if obj.status != InboundEmail.Status.TRIAGE:
+            return "—"
+        url = reverse("admin:inbound_inboundemail_triage", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open a ticket from this message…"))
 
     @admin.display(description=_("original message"))
     def download(self, obj):
@@ -150,6 +211,19 @@ class InboundEmailAdmin(admin.ModelAdmin):
                 % skipped,
                 messages.WARNING,
             )
+
+    @admin.action(description=_("Dismiss (no ticket)"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        note = _("Dismissed by %(staff)s.") % {"staff": request.user.email}
+        count = 0
+        for entry in queryset.filter(status=InboundEmail.Status.TRIAGE):
+            entry.mark(InboundEmail.Status.DISMISSED, f"{entry.reason} {note}")
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d message dismissed.", "%d messages dismissed.", count) % count,
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
 
 def _parsed(entry):

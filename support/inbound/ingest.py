@@ -75,16 +75,11 @@ def process(entry, parsed=None, check_rate=False):
         "threaded": decision.threaded,
         "related_ticket_reference": decision.ticket.reference if decision.ticket else "",
     }
+    done = Status.TRIAGE if decision.action == InboundEmail.Action.TRIAGE else Status.PROCESSED
     try:
         with transaction.atomic():
             reference = routing.apply_decision(decision, parsed, entry) or ""
-            entry.mark(Status.PROCESSED, decision.reason, ticket_reference=reference, **fields)
-    except routing.TicketsNotConnected:
-        entry.mark(
-            Status.RECEIVED,
-            f"{decision.reason} Waiting: the tickets app is not connected yet.",
-            **fields,
-        )
+            entry.mark(done, decision.reason, ticket_reference=reference, **fields)
     except Exception as error:
         log.exception("Inbound email %s could not be processed", entry.pk)
         entry.mark(Status.FAILED, f"{decision.reason} Error: {error!r}"[:5000], **fields)

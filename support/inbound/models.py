@@ -23,6 +23,8 @@ class InboundEmail(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         PROCESSED = "processed", _("Processed")
+        TRIAGE = "triage", _("Awaiting triage")
+        DISMISSED = "dismissed", _("Dismissed by staff")
         IGNORED_AUTOMATIC = "ignored_automatic", _("Ignored: sent automatically")
         RATE_LIMITED = "rate_limited", _("Held: too many messages from this sender")
         FAILED = "failed", _("Failed")
@@ -77,6 +79,11 @@ class InboundEmail(models.Model):
         blank=True,
         help_text=_("The ticket this message claimed, when it went elsewhere (closed, triage)."),
     )
+    refused_attachments = models.TextField(
+        _("attachments not added"),
+        blank=True,
+        help_text=_("Files over the size limit or of a type tickets don't accept."),
+    )
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
@@ -106,7 +113,7 @@ class InboundEmail(models.Model):
     def mark(self, status, reason="", **fields):
         """Record what happened, without writing the (possibly large) raw message again."""
         fields.update(status=status, reason=reason)
-        if status == self.Status.PROCESSED:
+        if status in (self.Status.PROCESSED, self.Status.DISMISSED):
             fields["processed_at"] = timezone.now()
         for name, value in fields.items():
             setattr(self, name, value)

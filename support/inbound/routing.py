@@ -10,8 +10,8 @@ The rules, in order (`decide`):
    decision says `threaded=False` and staff are shown it is not threaded.
 3. A message that claims a ticket is added to its conversation only when the
    sender (From, never Reply-To) is a known person who is the requester, copied
-   in, or a member of the ticket's organisation. Otherwise it becomes a new
-   ticket for staff triage (the claimed ticket is named in the decision). A
+   in, or a member of the ticket's organisation. Otherwise it is a
+   message held for staff triage (the claimed ticket is named in the decision). A
    permitted reply to a closed ticket opens a follow-up ticket linked to it.
 4. A new message from a known person opens a ticket in their default
    organisation (`user.default_organization`). A known person with no
@@ -21,51 +21,29 @@ The rules, in order (`decide`):
    ("triage" | "reply"). The pointer carries Auto-Submitted: auto-replied and is
    sent at most once a day per address.
 
-CONNECTING THE TICKETS APP (the lead, after merging issue 3) — the five small
-functions below marked "To connect" are the only code that needs the tickets app:
+Carrying a decision out (`apply_decision`), against the tickets app:
 
-- `PortalDirectory.ticket_by_message_ids(ids)`: look the ids up in the table where
-  the tickets app records every Message-ID it sent for a ticket, return
-  `ticket_info(ticket)` for the newest match or None.
-- `PortalDirectory.ticket_by_reference(reference)`: `Ticket.objects.filter(
-  reference=reference)` → `ticket_info(ticket)` or None.
-- `ticket_info(ticket)`: the TicketInfo the rules read (reference, organisation
-  id, closed or not, the requester's and copied-in people's addresses).
-- `open_ticket_from_email(decision, parsed, entry)` and
-  `add_email_reply(decision, parsed, entry)`:
+- REPLY: `add_reply(channel="email")` by the sender, with the files the web form
+  would take. When the reply was not threaded, an internal note tells staff the
+  sender was not verified (the entry is also marked "not threaded" in the admin).
+- FOLLOW_UP: `open_ticket(follow_up_of=<closed ticket>)` in its organisation.
+- NEW_TICKET: `open_ticket(channel="email", priority="P2", category "Question or
+  advice")` in the sender's default organisation; it sends "ticket received".
+- TRIAGE: nothing is created and nobody is emailed. A ticket needs a real
+  organisation and requester, so the message waits in the admin ("Awaiting
+  triage") until staff open a ticket for the organisation and requester they
+  choose, add it to the claimed ticket, or dismiss it.
 
-  ============= =============================================================
-  REPLY          add_reply(ticket, author=decision.author, body=parsed.text,
-                 channel="email", attachments=<see attachments_for_ticket>)
-                 (+ flag "not threaded" for staff when decision.threaded is False)
-  FOLLOW_UP      open_ticket(organization=<closed ticket's organisation>,
-                 requester=decision.author, channel="email", priority="P2",
-                 category="Question or advice", subject=parsed.subject,
-                 description=parsed.text, attachments=…,
-                 follow_up_of=<the closed ticket>)
-  NEW_TICKET     open_ticket(organization=decision.organization,
-                 requester=decision.author, channel="email", priority="P2",
-                 category="Question or advice" (unless staff rules route it),
-                 subject=parsed.subject, description=parsed.text, attachments=…)
-                 — open_ticket sends the usual "ticket received" email
-  TRIAGE         open_ticket(organization=None or decision.organization,
-                 requester=decision.author (may be None: keep
-                 parsed.from_address/from_name), channel="email", needs_triage=True,
-                 …, related_to=decision.ticket), and send NO email to an
-                 unknown address
-  ============= =============================================================
+Files refused by the web form's limits are listed in an internal note and on the
+InboundEmail; the original .eml keeps them all.
 
-  Each returns the ticket's reference, which is stored on the InboundEmail.
-  Until they are connected they raise TicketsNotConnected, and the message
-  waits in the admin with status "received" and its decision; the admin's
-  "Process again" action applies it later.
-
-Also for the lead: the tickets app's own notification emails should carry
-`Auto-Submitted: auto-generated` (RFC 3834) and Message-IDs recorded per ticket,
-so that replies thread and auto-replies to them are recognised.
+A staff member answering one of the portal's emails is NOT added as a staff reply:
+customers receive the same thread's Message-IDs, so a threaded message with a
+forged staff From could otherwise speak for staff. It goes to triage.
 """
 
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -73,23 +51,24 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from portal.emails import send_email
 from portal.net import absolute_url
 
 from .models import InboundEmail
+from .parsing import parse_email
 
 Action = InboundEmail.Action
 REFERENCE_IN_SUBJECT = re.compile(r"\[([A-Za-z0-9]{2,8}-[A-Za-z0-9]{2,8})\]")
 SIGN_UP_REPLY_INTERVAL = 24 * 3600
 DEFAULT_PRIORITY = "P2"
-DEFAULT_CATEGORY = "Question or advice"
+DEFAULT_CATEGORY_SLUG = "question"  # "Question or advice"
 CHANNEL = "email"
-
-
-class TicketsNotConnected(Exception):
-    """The tickets app is not wired in yet (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +118,7 @@ def decide(parsed, directory, unknown_senders="triage"):
             return Decision(
                 Action.SIGN_UP_REPLY, "Unknown sender: answered with a sign-up pointer."
             )
-        return Decision(Action.TRIAGE, "Unknown sender: new ticket for staff triage.")
+        return Decision(Action.TRIAGE, "Unknown sender: held for staff triage.")
     organization = directory.default_organization(author)
     if organization is None:
         return Decision(
@@ -167,11 +146,20 @@ def find_ticket(parsed, directory):
 
 
 def _about_ticket(ticket, threaded, author, parsed, directory):
+    if getattr(author, "is_staff", False):
+        return Decision(
+            Action.TRIAGE,
+            f"Claims ticket {ticket.reference} from a staff address: never added as a staff "
+            "reply automatically (the sender could be forged); triage.",
+            author=author,
+            ticket=ticket,
+            threaded=threaded,
+        )
     if not may_post(ticket, author, parsed.from_address, directory):
         return Decision(
             Action.TRIAGE,
             f"Claims ticket {ticket.reference}, but {parsed.from_address} is neither on it nor "
-            "in its organisation: new ticket for triage.",
+            "in its organisation: held for staff triage.",
             author=author,
             ticket=ticket,
             threaded=threaded,
@@ -231,46 +219,241 @@ class PortalDirectory:
         return person.default_organization
 
     def ticket_by_message_ids(self, message_ids):
-        """To connect: the ticket whose sent Message-IDs include one of these (newest first)."""
+        """The ticket whose sent Message-IDs include one of these (the most recent answered first).
+
+        The tickets app stores Message-IDs as it sent them, in angle brackets; the random
+        part is case-sensitive, so the match is exact.
+        """
+        from support.tickets.models import Ticket, TicketEmail
+
+        wanted = [f"<{message_id.strip('<> ')}>" for message_id in message_ids[:MAX_THREAD_IDS]]
+        found = dict(
+            TicketEmail.objects.filter(message_id__in=wanted).values_list("message_id", "ticket")
+        )
+        roots = {}
+        ours = [message_id for message_id in wanted if message_id.startswith("<ticket.")]
+        if ours and not found:  # a thread's first id is in TicketEmail too, unless nobody got it
+            roots = dict(
+                Ticket.objects.filter(email_thread_id__in=ours).values_list("email_thread_id", "pk")
+            )
+        for message_id in wanted:
+            ticket_pk = found.get(message_id) or roots.get(message_id)
+            if ticket_pk:
+                return ticket_info(_ticket_with_people(pk=ticket_pk))
         return None
 
     def ticket_by_reference(self, reference):
-        """To connect: the ticket with this reference."""
-        return None
+        """The ticket with this reference."""
+        ticket = _ticket_with_people(reference=reference.upper())
+        return ticket_info(ticket) if ticket else None
+
+
+MAX_THREAD_IDS = 20
+
+
+def _ticket_with_people(**lookup):
+    """The ticket, or the one it was merged into: replies follow the conversation."""
+    from support.tickets.models import Ticket
+
+    tickets = Ticket.objects.select_related("requester").prefetch_related("cc")
+    ticket = tickets.filter(**lookup).first()
+    for _hop in range(5):
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = tickets.filter(pk=ticket.merged_into_id).first()
+    return ticket
 
 
 def ticket_info(ticket):
-    """To connect: TicketInfo(ticket.reference, ticket.organization_id, ticket is closed,
-    frozenset(requester's and copied-in people's emails, lower case))."""
-    raise TicketsNotConnected
+    """What the rules read about a real ticket."""
+    people = [ticket.requester, *ticket.cc.all()]
+    return TicketInfo(
+        reference=ticket.reference,
+        organization_id=ticket.organization_id,
+        closed=ticket.status == ticket.Status.CLOSED,
+        participant_emails=frozenset(person.email.lower() for person in people if person),
+    )
 
 
 def open_ticket_from_email(decision, parsed, entry):
-    """To connect: NEW_TICKET, FOLLOW_UP and TRIAGE → tickets.services.open_ticket(...)."""
-    raise TicketsNotConnected
+    """NEW_TICKET and FOLLOW_UP: a ticket opened with the usual "ticket received" email.
+
+    Triage never gets here: a ticket needs an organisation and a requester, which only
+    staff can choose for an unknown or unauthorised sender (see the admin).
+    """
+    from support.tickets.models import Ticket
+    from support.tickets.services import open_ticket
+
+    follow_up_of = None
+    organization = decision.organization
+    if decision.action == Action.FOLLOW_UP:
+        follow_up_of = Ticket.objects.select_related("organization").get(
+            reference=decision.ticket.reference
+        )
+        organization = follow_up_of.organization
+    kept, refused = attachments_for_ticket(parsed)
+    ticket = open_ticket(
+        organization=organization,
+        requester=decision.author,
+        subject=ticket_subject(parsed),
+        description=parsed.text,
+        priority=DEFAULT_PRIORITY,
+        category=default_category(),
+        channel=CHANNEL,
+        cc=people_copied_in(parsed, decision.author),
+        attachments=as_files(kept),
+        follow_up_of=follow_up_of,
+    )
+    add_staff_note(ticket, staff_note(decision, refused))
+    record_refused(entry, refused)
+    return ticket.reference
 
 
 def add_email_reply(decision, parsed, entry):
-    """To connect: REPLY → tickets.services.add_reply(ticket, author=…, channel="email", …)."""
-    raise TicketsNotConnected
+    """REPLY: the new text and permitted files on the ticket, with a note for staff when the
+    reply was not threaded or files were refused."""
+    from support.tickets.models import Ticket
+    from support.tickets.services import add_reply
+
+    ticket = Ticket.objects.get(reference=decision.ticket.reference)
+    kept, refused = attachments_for_ticket(parsed)
+    add_reply(
+        ticket,
+        author=decision.author,
+        body=parsed.text,
+        channel=CHANNEL,
+        attachments=as_files(kept),
+    )
+    add_staff_note(ticket, staff_note(decision, refused))
+    record_refused(entry, refused)
+    return ticket.reference
+
+
+def add_to_ticket_for_staff(entry, ticket, author):
+    """Triage: staff add a held message to a ticket, as a reply from `author`."""
+    from support.tickets.services import add_reply
+
+    parsed = parse_email(entry.raw_bytes)
+    kept, refused = attachments_for_ticket(parsed)
+    add_reply(ticket, author=author, body=parsed.text, channel=CHANNEL, attachments=as_files(kept))
+    add_staff_note(ticket, staff_note(None, refused))
+    record_refused(entry, refused)
+    return ticket.reference
+
+
+def open_ticket_for_staff(entry, organization, requester):
+    """Triage: staff open a ticket from a held message for the organisation and requester
+    they chose (the "ticket received" email goes to that requester, never to the sender)."""
+    parsed = parse_email(entry.raw_bytes)
+    decision = Decision(
+        Action.NEW_TICKET,
+        "Opened by staff from triage.",
+        author=requester,
+        organization=organization,
+    )
+    return open_ticket_from_email(decision, parsed, entry)
+
+
+NOT_THREADED_NOTE = _(
+    "This email was matched by the reference in its subject only; the sender was not verified "
+    "by threading. Check it really comes from %(address)s before acting on it."
+)
+
+
+def staff_note(decision, refused):
+    """The internal note staff should read next to an emailed message (empty: none)."""
+    lines = []
+    if decision is not None and decision.threaded is False:
+        lines.append(str(NOT_THREADED_NOTE) % {"address": decision.author.email})
+    if refused:
+        lines.append(
+            str(_("Attachments not added (larger than %(limit)s or of a type not allowed):"))
+            % {"limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+        )
+        lines += [
+            f"- {attachment.filename} ({attachment.content_type}, {attachment.size} bytes)"
+            for attachment in refused
+        ]
+        lines.append(str(_("The original email, with every file, is kept in Inbound emails.")))
+    return "\n".join(lines)
+
+
+def add_staff_note(ticket, body):
+    """An internal note written by the system (no author): customers never see it."""
+    from support.tickets.models import Message
+
+    if body:
+        Message.objects.create(
+            ticket=ticket, author=None, body=body, internal=True, channel=CHANNEL
+        )
+
+
+def record_refused(entry, refused):
+    if refused:
+        names = ", ".join(attachment.filename for attachment in refused)
+        entry.refused_attachments = names[:1000]
+        entry.save(update_fields=["refused_attachments"])
+
+
+def ticket_subject(parsed):
+    from support.tickets.models import Ticket
+
+    subject = parsed.subject.strip() or str(_("(no subject)"))
+    return subject[: Ticket._meta.get_field("subject").max_length]
+
+
+def default_category():
+    from support.tickets.models import Category
+
+    return Category.objects.filter(slug=DEFAULT_CATEGORY_SLUG).first()
+
+
+def people_copied_in(parsed, author):
+    """Known people in Cc: open_ticket keeps only the organisation's members among them."""
+    from accounts.models import User
+
+    addresses = [address for _name, address in parsed.cc if address]
+    if not addresses:
+        return []
+    query = Q()
+    for address in addresses:
+        query |= Q(email__iexact=address)
+    return list(User.objects.filter(query, is_active=True).exclude(pk=author.pk))
+
+
+def as_files(attachments):
+    """Parsed attachments as the File objects open_ticket/add_reply store."""
+    files = []
+    for attachment in attachments:
+        upload = ContentFile(attachment.content, name=attachment.filename or "attachment")
+        by_name, _encoding = mimetypes.guess_type(upload.name, strict=False)
+        upload.content_type = by_name or attachment.content_type
+        files.append(upload)
+    return files
 
 
 def attachments_for_ticket(parsed, max_bytes=None, allowed_types=None):
     """(kept, refused): the web form's limits applied to the message's attachments.
 
-    Inline images count as attachments too. `max_bytes`/`allowed_types` default to
-    TICKET_ATTACHMENT_MAX_BYTES / TICKET_ATTACHMENT_TYPES when the tickets app
-    defines them (10 MB and any type otherwise).
+    Inline images count as attachments too. Like the web form, the type is judged by
+    the file name (mail programs often declare application/octet-stream), by the
+    declared type only when the name says nothing; at most as many files as the form.
     """
+    from support.tickets.forms import MAX_FILES
+
     if max_bytes is None:
-        max_bytes = getattr(settings, "TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        max_bytes = settings.TICKET_ATTACHMENT_MAX_BYTES
     if allowed_types is None:
-        allowed_types = getattr(settings, "TICKET_ATTACHMENT_TYPES", None)
+        allowed_types = settings.TICKET_ATTACHMENT_ALLOWED_TYPES
     kept, refused = [], []
     for attachment in parsed.attachments:
+        by_name, _encoding = mimetypes.guess_type(attachment.filename or "", strict=False)
         too_big = attachment.size > max_bytes
-        wrong_type = allowed_types is not None and attachment.content_type not in allowed_types
-        (refused if too_big or wrong_type else kept).append(attachment)
+        wrong_type = (by_name or attachment.content_type) not in allowed_types
+        if too_big or wrong_type or len(kept) >= MAX_FILES:
+            refused.append(attachment)
+        else:
+            kept.append(attachment)
     return kept, refused
 
 
@@ -284,6 +467,8 @@ def apply_decision(decision, parsed, entry):
     if decision.action == Action.SIGN_UP_REPLY:
         send_sign_up_pointer(parsed)
         return ""
+    if decision.action == Action.TRIAGE:
+        return ""  # held in the admin's "Awaiting triage" queue; nobody is emailed
     if decision.action == Action.REPLY:
         return add_email_reply(decision, parsed, entry)
     return open_ticket_from_email(decision, parsed, entry)

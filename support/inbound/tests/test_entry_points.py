@@ -37,7 +37,7 @@ def test_post_stores_the_message(token):
     response = post(client, message("gmail_reply"), token)
     assert response.status_code == 200
     entry = InboundEmail.objects.get()
-    assert response.json() == {"id": entry.pk, "status": "received", "action": "triage"}
+    assert response.json() == {"id": entry.pk, "status": "triage", "action": "triage"}
     assert entry.source == "http"
     assert entry.raw_bytes == message("gmail_reply")
     assert InboundToken.objects.get().last_used_at is not None
@@ -100,7 +100,7 @@ def pipe(raw, monkeypatch):
 def test_pipe_command_stores_the_message(monkeypatch):
     output = pipe(message("apple_mail"), monkeypatch)
     entry = InboundEmail.objects.get()
-    assert output.strip() == f"Stored inbound email {entry.pk}: Received"
+    assert output.strip() == f"Stored inbound email {entry.pk}: Awaiting triage"
     assert entry.source == "pipe"
     assert entry.raw_bytes == message("apple_mail")
 

@@ -96,9 +96,9 @@ def test_mail_from_our_own_address_is_a_loop(send_queued_mail):
 
 def test_unknown_sender_goes_to_triage_without_answer(send_queued_mail):
     entry = ingest(message("foxmail_gbk"), "imap")
-    assert (entry.status, entry.action) == (Status.RECEIVED, Action.TRIAGE)
+    assert (entry.status, entry.action) == (Status.TRIAGE, Action.TRIAGE)
     assert "Unknown sender" in entry.reason
-    assert "tickets app is not connected" in entry.reason
+    assert entry.ticket_reference == ""
     assert send_queued_mail() == []
 
 
@@ -131,9 +131,9 @@ def test_the_pointer_is_sent_once_a_day_per_address(
     assert len(send_queued_mail()) == 1
 
 
-def test_known_sender_is_decided_as_new_ticket_waiting_for_the_tickets_app(owner, organization):
+def test_known_sender_is_decided_as_new_ticket(owner, organization):
     entry = ingest(message("html_only"), "http")
-    assert (entry.status, entry.action) == (Status.RECEIVED, Action.NEW_TICKET)
+    assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
     assert entry.reason.startswith("New ticket in the sender's default organisation.")
 
 
@@ -173,7 +173,7 @@ def test_rate_limit_holds_a_flood_but_keeps_every_message(settings):
     make_user("flood@example.net")
     raw = b"From: flood@example.net\r\nSubject: again\r\nMessage-ID: <%d@flood>\r\n\r\nx\r\n"
     entries = [ingest(raw % number, "imap") for number in range(5)]
-    assert [entry.status for entry in entries] == [Status.RECEIVED] * 3 + [Status.RATE_LIMITED] * 2
+    assert [entry.status for entry in entries] == [Status.TRIAGE] * 3 + [Status.RATE_LIMITED] * 2
     assert "More than 3 messages from this sender within 3600 seconds." in entries[-1].reason
     other = ingest(b"From: calm@example.net\r\nSubject: hi\r\n\r\nx\r\n", "imap")
     assert other.status != Status.RATE_LIMITED
@@ -231,31 +231,6 @@ def test_polling_without_imap_host_does_nothing(settings):
 
     settings.IMAP_HOST = ""
     assert poll_imap() == 0
-
-
-@pytest.mark.parametrize(
-    "by_id, by_reference, threaded",
-    [(True, False, True), (False, True, False)],
-)
-def test_decisions_about_tickets_are_recorded_for_staff(
-    owner, organization, monkeypatch, by_id, by_reference, threaded
-):
-    """With the ticket lookups answering (the seam the tickets app fills), the entry keeps
-    the decision, the ticket and whether it was threaded."""
-    from support.inbound.routing import PortalDirectory, TicketInfo
-
-    ticket = TicketInfo("K7F-3QX9", organization.pk, closed=False)
-    monkeypatch.setattr(
-        PortalDirectory, "ticket_by_message_ids", lambda s, ids: ticket if by_id else None
-    )
-    monkeypatch.setattr(
-        PortalDirectory, "ticket_by_reference", lambda s, ref: ticket if by_reference else None
-    )
-    entry = ingest(message("outlook_reply"), "imap")
-    entry.refresh_from_db()
-    assert (entry.action, entry.threaded) == (Action.REPLY, threaded)
-    assert entry.related_ticket_reference == "K7F-3QX9"
-    assert entry.status == Status.RECEIVED  # waiting for add_reply to be connected
 
 
 def test_hostile_headers_are_stored_not_lost():
