@@ -353,7 +353,9 @@ class Ticket(models.Model):
         related_name="follow_ups",
     )
     form_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    email_thread_id = models.CharField(max_length=255, default=new_thread_id, editable=False)
+    email_thread_id = models.CharField(
+        max_length=255, default=new_thread_id, editable=False, db_index=True
+    )
 
     objects = TicketQuerySet.as_manager()
 
