@@ -1,6 +1,6 @@
 """Six months of CSAT and NPS answers over the demo organisations, with follow-ups open and done.
 
-Works with or without the ticket app's demo tickets: it adds its own closed tickets (SVY-0001 …)
+Works with or without the ticket app's demo tickets: it adds its own closed tickets (SVY-2223 …)
 and a few extra customers, all through get_or_create, and sends no email.
 """
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
-from support.tickets.models import Category, Message, Team, Ticket
+from support.tickets.models import REFERENCE_ALPHABET, Category, Message, Team, Ticket
 
 from .models import CsatResponse, CsatSurvey, FollowUp, NpsCampaign, NpsInvitation, NpsResponse
 from .services import FOLLOW_UP_DONE_KIND, FOLLOW_UP_KIND, add_business_days, follow_up_assignee
@@ -53,7 +53,19 @@ NPS_REASONS = {
     "middle": ["Good overall, the panel could be simpler.", ""],
     "low": ["Prices went up again.", "Support is slow at weekends.", "迁移过程很麻烦。"],
 }
-RECENT_UNHAPPY = {"SVY-0066": 2, "SVY-0070": 1}  # so there is open follow-up work to show
+RECENT_UNHAPPY = {66: 2, 70: 1}  # demo ticket numbers with open follow-up work to show
+
+
+def demo_reference(number):
+    """SVY-xxxx from the references' own alphabet (no 0/O or 1/I), one per demo ticket."""
+    digits = ""
+    for _ in range(4):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        digits = REFERENCE_ALPHABET[digit] + digits
+    return f"SVY-{digits}"
+
+
+UNHAPPY_REFERENCES = {demo_reference(number): rating for number, rating in RECENT_UNHAPPY.items()}
 
 OUTCOMES = [
     "Called the customer, apologised, credited one month.",
@@ -129,7 +141,7 @@ def _tickets(rng, now, organizations, staff, teams, categories):
         solved = created + timedelta(hours=rng.randint(2, 60))
         team = teams[number % len(teams)] if teams else None
         ticket, was_created = Ticket.objects.get_or_create(
-            reference=f"SVY-{number:04d}",
+            reference=demo_reference(number),
             defaults={
                 "organization": organizations[org_name],
                 "requester": requester,
@@ -165,8 +177,8 @@ def _csat(rng, tickets):
         rating = rng.choices([5, 4, 3, 2, 1], weights=[45, 25, 12, 10, 8])[0]
         comment = rng.choice(CSAT_COMMENTS[rating])
         delay = timedelta(hours=rng.randint(1, 30))
-        if ticket.reference in RECENT_UNHAPPY:
-            rating, roll = RECENT_UNHAPPY[ticket.reference], 0.5
+        if ticket.reference in UNHAPPY_REFERENCES:
+            rating, roll = UNHAPPY_REFERENCES[ticket.reference], 0.5
             comment = CSAT_COMMENTS[rating][0]
         if roll < 0.15:  # not emailed: opted out or asked on the page only
             continue
