@@ -57,7 +57,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.emails import send_email
+from accounts.staff_groups import AGENTS
+from portal.emails import send_email, send_email_to_user
 from portal.net import absolute_url
 
 from .models import InboundEmail
@@ -468,10 +469,25 @@ def apply_decision(decision, parsed, entry):
         send_sign_up_pointer(parsed)
         return ""
     if decision.action == Action.TRIAGE:
-        return ""  # held in the admin's "Awaiting triage" queue; nobody is emailed
+        notify_triage(decision, parsed, entry)  # the sender is not answered; tier 1 is told
+        return ""
     if decision.action == Action.REPLY:
         return add_email_reply(decision, parsed, entry)
     return open_ticket_from_email(decision, parsed, entry)
+
+
+def notify_triage(decision, parsed, entry):
+    """Tell the tier 1 agents that a message waits in the "Awaiting triage" queue."""
+    from support.tickets.notify import group_members
+
+    link = absolute_url(reverse("admin:inbound_inboundemail_triage", args=[entry.pk]))
+    for agent in group_members(AGENTS):
+        send_email_to_user(
+            agent,
+            "inbound/email/triage_notice",
+            {"parsed": parsed, "reason": decision.reason, "link": link},
+            headers={"Auto-Submitted": "auto-generated"},
+        )
 
 
 def send_sign_up_pointer(parsed):

@@ -8,9 +8,7 @@ and that goes in the fixture's In-Reply-To/References before it is ingested.
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 
-from accounts.staff_groups import AGENTS
 from conftest import make_organization, make_user
 from support.inbound.ingest import ingest
 from support.inbound.models import InboundEmail
@@ -22,13 +20,6 @@ from .conftest import message
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 Status, Action = InboundEmail.Status, InboundEmail.Action
 FIXTURE_REFERENCE = b"K7F-3QX9"
-
-
-@pytest.fixture
-def agent(db):
-    user = make_user("tier1@support.example", full_name="Tia Tier-One", is_staff=True)
-    user.groups.add(Group.objects.get(name=AGENTS))
-    return user
 
 
 @pytest.fixture
@@ -147,7 +138,7 @@ def test_a_subject_only_match_is_flagged_to_staff(ticket, owner, send_queued_mai
 
 
 def test_a_strangers_reply_goes_to_triage_and_gets_no_email(
-    ticket, member, outsider, send_queued_mail
+    ticket, member, outsider, agent, send_queued_mail
 ):
     message_id = sent_message_id(send_queued_mail, ticket, member.email)
     before = len(send_queued_mail())
@@ -158,7 +149,12 @@ def test_a_strangers_reply_goes_to_triage_and_gets_no_email(
     assert (entry.related_ticket_reference, entry.ticket_reference) == (ticket.reference, "")
     assert not ticket.messages.filter(channel="email").exists()
     assert Ticket.objects.count() == 1
-    assert len(send_queued_mail()) == before
+    new_mail = send_queued_mail()[before:]
+    assert not [m for m in new_mail if "outsider@globex.example" in m.recipients()]
+    [notice] = new_mail  # tier 1 learns that a message waits for them
+    assert notice.to == [agent.email]
+    assert "awaits triage" in notice.subject
+    assert f"/admin/inbound/inboundemail/{entry.pk}/triage/" in notice.body
 
 
 def test_a_staff_address_in_a_thread_goes_to_triage(ticket, member, agent, send_queued_mail):
