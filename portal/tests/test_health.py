@@ -42,3 +42,10 @@ def test_the_welcome_page_shows_the_status_at_a_glance(client, db):
     Component.objects.filter(slug="dns").update(status="major_outage")
     Component.objects.get(slug="dns").save()  # a change through the model clears the cache
     assert "All Systems Operational" not in client.get("/").content.decode()
+
+
+def test_staff_are_pointed_to_the_back_office_from_the_dashboard(client, staff_user):
+    client.force_login(staff_user)
+    page = client.get("/").content.decode()
+    assert 'href="/admin/"' in page
+    assert "not in an organisation" not in page
