@@ -18,14 +18,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 
 
-def enqueue(func, *args):
-    """async_task, honouring Q_CLUSTER["sync"] as it is now (django-q2 reads it at import)."""
-    return async_task(func, *args, sync=settings.Q_CLUSTER.get("sync", False))
-
-
 def queue_notifications(update):
     """After the update is committed, fan the emails out through django-q2."""
-    transaction.on_commit(lambda: enqueue("support.status.tasks.notify_subscribers", update.pk))
+    transaction.on_commit(lambda: async_task("support.status.tasks.notify_subscribers", update.pk))
 
 
 def notify_subscribers(update_id):
@@ -49,7 +44,7 @@ def notify_subscribers(update_id):
         update.save(update_fields=["notified_at", "updated_at"])
     for start in range(0, len(subscriber_ids), BATCH_SIZE):
         batch = subscriber_ids[start : start + BATCH_SIZE]
-        enqueue("support.status.tasks.send_notification_batch", update_id, batch)
+        async_task("support.status.tasks.send_notification_batch", update_id, batch)
     return len(subscriber_ids)
 
 
