@@ -83,7 +83,7 @@ def nice_maximum(value):
     step = 1
     while step * 10 <= value:
         step *= 10
-    for multiple in (1, 2, 2.5, 5, 10):
+    for multiple in (1, 2, 4, 8, 10):
         if step * multiple >= value:
             return step * multiple
     return step * 10

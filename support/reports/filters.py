@@ -44,7 +44,8 @@ class ReportFilters(forms.Form):
     )
 
     def __init__(self, data, scope):
-        super().__init__(data)
+        data = data or {}
+        super().__init__(data if any(data.values()) else None)
         self.scope = scope
         self.fields["team"].queryset = scope.teams()
         self.fields["category"].queryset = Category.objects.order_by("position", "name")

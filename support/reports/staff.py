@@ -450,8 +450,11 @@ class VolumeReport(Report):
     def context(self):
         tables = self.tables()
         per_day = tables[0]
-        labels = [row["day"] for row in per_day.rows]
-        every = max(1, len(labels) // 10)
+        labels = [
+            date_format(day, "j" if self.period.is_month else "n/j")
+            for day in self.period.each_day()
+        ]
+        every = max(1, len(labels) // 15)
         chart = charts.column_chart(
             labels,
             [
