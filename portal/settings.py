@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_q",
     "portal",
     "accounts",
+    "apitokens",
     "support.outbox",
     "support.tickets",
     "support.status",
