@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("apitokens.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("api.urls")),
     path("tickets/", include("support.tickets.urls")),
     path("status/", include("support.status.urls")),
     path("kb/", include("support.kb.urls")),
