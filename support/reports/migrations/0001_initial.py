@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_organization_members_see_reports'),
+        ('accounts', '0004_organization_members_see_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -46,7 +46,7 @@ def measure(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_organization_members_see_reports'),
+        ('accounts', '0004_organization_members_see_reports'),
         ('status', '0002_staff_permissions'),
         ('tickets', '0006_index_email_thread_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
