@@ -134,6 +134,10 @@ def seed_tickets(rng, now):
         organization.pk: list(User.objects.filter(memberships__organization=organization))
         for organization in organizations
     }
+    services = {
+        organization.pk: list(organization.services.order_by("pk"))
+        for organization in organizations
+    }
     categories = {category.slug: category for category in Category.objects.all()}
     staff = {user.email: user for user in User.objects.filter(email__in=[AGENT, ENGINEER])}
     number = 0
@@ -145,13 +149,22 @@ def seed_tickets(rng, now):
             category = categories.get(pick(rng, CATEGORY_WEIGHTS))
             if category is None:
                 continue
+            service = rng.choice(services[organization.pk] + [None])
             make_ticket(
-                rng, number, organization, people[organization.pk], category, staff, created, now
+                rng,
+                number,
+                (organization, service),
+                people[organization.pk],
+                category,
+                staff,
+                created,
+                now,
             )
     return number
 
 
-def make_ticket(rng, number, organization, people, category, staff, created, now):
+def make_ticket(rng, number, where, people, category, staff, created, now):
+    organization, service = where
     requester = rng.choice(people)
     priority = pick(rng, PRIORITIES)
     team = category.team
@@ -160,6 +173,7 @@ def make_ticket(rng, number, organization, people, category, staff, created, now
         reference=demo_reference(number),
         form_token=f"report-demo-{number}",
         organization=organization,
+        service=service,
         requester=requester,
         created_by=requester,
         subject=rng.choice(SUBJECTS[category.slug]),

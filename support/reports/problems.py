@@ -139,26 +139,37 @@ def tokenizer():
 
 
 @functools.lru_cache(maxsize=50_000)
-def words_of(subject):
-    """The meaningful words of a subject, in order (a tuple, so it can be cached)."""
+def tokens_of(subject):
+    """The subject's tokens in order, None where a stop word or punctuation was dropped
+    (so phrases never join words that weren't next to each other). Cached: a tuple."""
     text = subject.lower()
     pieces = tokenizer().cut(text) if HAS_CHINESE.search(text) else WORD.findall(text)
-    words = []
+    tokens = []
     for piece in pieces:
         piece = piece.strip(" .-_")
-        if len(piece) < 2 and not HAS_CHINESE.search(piece):
+        if not piece or piece.isspace():
             continue
-        if not piece or piece in STOP_WORDS or piece.isdigit() or not WORD.fullmatch(piece):
-            continue
-        words.append(piece)
-    return tuple(words)
+        meaningful = (
+            (len(piece) >= 2 or HAS_CHINESE.search(piece))
+            and piece not in STOP_WORDS
+            and not piece.isdigit()
+            and WORD.fullmatch(piece)
+        )
+        tokens.append(piece if meaningful else None)
+    return tuple(tokens)
 
 
-def phrases_of(words):
-    """Two-word phrases (Chinese words join without a space)."""
+def words_of(subject):
+    return [token for token in tokens_of(subject) if token]
+
+
+def phrases_of(subject):
+    """Two-word phrases of neighbouring words (Chinese words join without a space)."""
+    tokens = tokens_of(subject)
     return [
         first + ("" if HAS_CHINESE.search(first + second) else " ") + second
-        for first, second in zip(words, words[1:], strict=False)
+        for first, second in zip(tokens, tokens[1:], strict=False)
+        if first and second
     ]
 
 
@@ -171,12 +182,13 @@ def frequent_words(rows, limit=WORDS_PER_CATEGORY):
     words_by_category, phrases_by_category = {}, {}
     for row in rows:
         words = words_of(row["subject"])
+        phrases = phrases_of(row["subject"])
         category = row["category__name"]
         words_counter = words_by_category.setdefault(category, Counter())
         phrases_counter = phrases_by_category.setdefault(category, Counter())
         for word in set(words):
             words_counter[word] += row["count"]
-        for phrase in set(phrases_of(words)):
+        for phrase in set(phrases):
             phrases_counter[phrase] += row["count"]
     result = {}
     for category, words in words_by_category.items():
