@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -12,6 +13,12 @@ def on_site_url(url):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        """Staff work in the back office; customers start on their dashboard."""
+        if request.user.is_authenticated and request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
     def save_user(self, request, user, form, commit=True):
         """New people start in the language they signed up in."""
         user = super().save_user(request, user, form, commit=False)
