@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_q",
     "portal",
     "accounts",
+    "apitokens",
     "support.outbox",
     "support.tickets",
     "support.status",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("apitokens.urls")),
     path("accounts/", include("allauth.urls")),
     path("tickets/", include("support.tickets.urls")),
     path("status/", include("support.status.urls")),
