@@ -15,10 +15,11 @@ from typing import Any
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 GROUPS = [
     ("tickets", _("Tickets")),
-    ("customers", _("Customers")),
+    ("customers", pgettext_lazy("back-office sidebar", "Customers")),
     ("status", _("Status")),
     ("kb", _("Knowledge base")),
     ("surveys", _("Surveys")),
