@@ -53,7 +53,7 @@ def metrics_token_strength(app_configs, **kwargs):
         return [
             Warning(
                 "METRICS_TOKEN is shorter than 32 characters.",
-                hint="Generate one with: python -c 'import secrets; print(secrets.token_urlsafe())'",
+                hint="Generate one: python -c 'import secrets; print(secrets.token_urlsafe())'",
                 id="portal.W004",
             )
         ]

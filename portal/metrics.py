@@ -24,7 +24,9 @@ def open_tickets_by_sla_state(now=None):
     """Open tickets counted by SLA state in one query (a ticket counts in its worst state)."""
     now = now or timezone.now()
     breached = (
-        Q(next_due_at__lte=now) | Q(first_response_outcome="breached") | Q(resolution_outcome="breached")
+        Q(next_due_at__lte=now)
+        | Q(first_response_outcome="breached")
+        | Q(resolution_outcome="breached")
     )
     at_risk = ~breached & (
         Q(first_response_at__isnull=True, first_response_warn_at__lte=now)
