@@ -7,12 +7,14 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from accounts.admin import OrganizationAdmin
+from portal.db import reads_from_replica
 
 from . import services
 from .models import (
@@ -335,6 +337,7 @@ class SurveyResultsAdmin(ModelAdmin):
             raise PermissionDenied
         return Results(ResultsFilter(request.GET or None))
 
+    @method_decorator(reads_from_replica)
     def changelist_view(self, request, extra_context=None):
         results = self._results(request)
         context = {
@@ -347,6 +350,7 @@ class SurveyResultsAdmin(ModelAdmin):
         }
         return TemplateResponse(request, "surveys/admin/results.html", context)
 
+    @method_decorator(reads_from_replica)
     def export_view(self, request):
         results = self._results(request)
         stream = io.StringIO()
