@@ -3,12 +3,15 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from portal import ratelimit
+
 from .ingest import ingest
 from .models import InboundEmail, InboundToken
 
 
 @csrf_exempt  # no cookies are involved: the caller proves itself with its bearer token
 @require_POST
+@ratelimit.limit(ratelimit.from_settings("token-inbound", "TOKEN_ENDPOINT_RATE_LIMIT"))
 def receive_email(request):
     """Inbound-mail services POST one raw RFC 822 message, authenticated by a bearer token."""
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
