@@ -11,7 +11,7 @@ def hash_of_stored_messages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbound", "0003_triage"),
+        ("inbound", "0004_delete_inboundtoken"),
     ]
 
     operations = [
