@@ -1,9 +1,12 @@
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+
+from portal import ratelimit
 
 
 def on_site_url(url):
@@ -49,3 +52,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if "signup_url" in context:
             context["signup_url"] = on_site_url(context["signup_url"])
         return super().send_mail(template_prefix, email, context)
+
+    def validation_error(self, code, *args):
+        """allauth's limits show as a form error: the page is then answered with 429."""
+        if code in ratelimit.ALLAUTH_LIMIT_CODES and context.request is not None:
+            ratelimit.mark_limited(context.request)
+        return super().validation_error(code, *args)

@@ -12,6 +12,9 @@ from . import metrics, views
 # Public pages for search engines; each app adds its sections here.
 sitemaps = {**kb_sitemaps, **status_sitemaps}
 
+# allauth's rate-limited answers (and ours) share one 429 page with Retry-After.
+handler429 = "portal.ratelimit.handler429"
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
 admin.site.site_title = _("Support back office")
