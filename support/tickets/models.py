@@ -202,6 +202,12 @@ class SlaPolicy(models.Model):
         return self.calendar.as_calendar() if self.calendar_id else None
 
 
+def customer_status_label(status):
+    if status == Ticket.Status.PENDING:
+        return _("Waiting on you")
+    return Ticket.Status(status).label if status in Ticket.Status.values else status
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, membership):
         """What a customer may see: owners and admins all of the organisation's, members theirs."""
@@ -219,7 +225,7 @@ class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
-        PENDING = "pending", _("Waiting on you")
+        PENDING = "pending", _("Waiting on customer")  # customers read "Waiting on you"
         SOLVED = "solved", _("Solved")
         CLOSED = "closed", _("Closed")
 
@@ -400,6 +406,11 @@ class Ticket(models.Model):
         return reverse("tickets:detail", args=[self.reference])
 
     @property
+    def customer_status_display(self):
+        """The status in the customer's words: a pending ticket waits on them."""
+        return customer_status_label(self.status)
+
+    @property
     def is_paused(self):
         return self.sla_paused_at is not None
 
@@ -539,6 +550,9 @@ class TimelineEvent(models.Model):
         SLA_BREACH = "sla_breach", _("SLA target missed")
         MERGED = "merged", _("Merged")
         URGENT = "urgent", _("Customer asked for more urgency")
+        CATEGORY = "category", _("Category changed")
+        SERVICE = "service", _("Service changed")
+        INCIDENT = "incident", _("Incident link changed")
 
     PUBLIC_KINDS = (
         Kind.CREATED,
