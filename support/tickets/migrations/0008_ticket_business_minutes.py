@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_organization_members_see_reports'),
         ('status', '0002_staff_permissions'),
-        ('tickets', '0006_index_email_thread_id'),
+        ('tickets', '0007_staff_words_and_field_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
