@@ -26,6 +26,7 @@ from support.tickets.models import Message, Ticket, TimelineEvent
 from . import problems
 from .aggregates import (
     attainment_counts,
+    breached_lookup,
     duration_percentiles,
     percent,
     sla_targets,
@@ -274,7 +275,7 @@ class SlaReport(Report):
             {
                 "label": label,
                 "count": totals[f"{name}_breached"],
-                "url": self.admin_tickets_link(**{f"{name}_outcome__exact": "breached"}),
+                "url": self.admin_tickets_link(**breached_lookup(name)),
             }
             for name, label in targets
         ]

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organization
 from accounts.staff_groups import AGENTS
 from conftest import make_user
+from support.reports.aggregates import has_update_target
 from support.reports.filters import ReportFilters
 from support.reports.periods import Period
 from support.reports.scope import StaffScope
@@ -281,3 +282,15 @@ def test_workload_per_agent(october, engineer):
 def test_reports_are_reachable_from_an_agent_in_the_group(agent):
     assert agent.groups.filter(name=AGENTS).exists()
     assert StaffScope(agent).team_ids == [Team.objects.get(group=Group.objects.get(name=AGENTS)).pk]
+
+
+@pytest.mark.skipif(
+    not has_update_target(), reason="the update-every target comes with the on-call work"
+)
+def test_update_attainment_counts_every_update(october, engineer):
+    from support.tickets.models import Ticket
+
+    Ticket.objects.filter(pk=october[0].pk).update(updates_on_time=3, updates_missed=1)
+    Ticket.objects.filter(pk=october[1].pk).update(updates_on_time=4)
+    totals = sla_report(engineer).totals()
+    assert (totals["update_met"], totals["update_breached"], totals["update_pct"]) == (7, 1, 87.5)
