@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Service
@@ -49,6 +49,13 @@ def sections(tables, charts_by_id):
 
 TREND_MONTHS = 12
 TOP = 10
+
+
+def category_name(row):
+    """The ticket category's name in the reader's language, from a values() row."""
+    if get_language() == "zh-hans" and row.get("category__name_zh_hans"):
+        return row["category__name_zh_hans"]
+    return row.get("category__name")
 
 
 def server_zone():
@@ -191,8 +198,8 @@ class SlaReport(Report):
             "category",
             gettext("By category"),
             "category__name",
-            (),
-            lambda row: row["category__name"],
+            ("category__name_zh_hans",),
+            category_name,
             gettext("No category"),
         )
 
@@ -527,8 +534,8 @@ class ProblemsReport(Report):
 
     def category_table(self):
         return self._compare(
-            lambda row: row["category__name"],
-            ("category__name",),
+            category_name,
+            ("category__name", "category__name_zh_hans"),
             "categories",
             gettext("Top categories"),
             _("Category"),
@@ -549,10 +556,11 @@ class ProblemsReport(Report):
     def words_table(self):
         subjects = (
             self.opened()
-            .values("category__name", "subject")
+            .values("category__name", "category__name_zh_hans", "subject")
             .annotate(count=Count("pk"))
             .order_by("-count")[: problems.SUBJECT_LIMIT]
         )
+        subjects = [{**row, "category__name": category_name(row)} for row in subjects]
         rows = []
         for category, words in problems.frequent_words(subjects).items():
             rows.append(
@@ -576,7 +584,12 @@ class ProblemsReport(Report):
             .annotate(count=Count("pk"))
             .values_list("category__slug", "count")
         )
-        names = dict(self.opened().values_list("category__slug", "category__name").distinct())
+        names = {
+            row["category__slug"]: category_name(row)
+            for row in self.opened()
+            .values("category__slug", "category__name", "category__name_zh_hans")
+            .distinct()
+        }
         kb = {
             row["ticket_category_slug"]: row
             for row in KbCategory.objects.exclude(ticket_category_slug="")
