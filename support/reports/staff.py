@@ -9,7 +9,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -432,12 +432,19 @@ class VolumeReport(Report):
         )
 
     def reopen_table(self):
-        events = TimelineEvent.objects.filter(ticket=OuterRef("pk"), kind="status")
-        figures = self.opened().aggregate(
-            solved=Count("pk", filter=Q(Exists(events.filter(data__new="solved")))),
+        period = self.period
+        events = TimelineEvent.objects.filter(
+            kind="status",
+            ticket__created_at__gte=period.starts_at,
+            ticket__created_at__lt=period.stops_at,
+        )
+        events = self.filters.apply(self.scope.restrict(events, "ticket__team"), "ticket__")
+        figures = events.aggregate(
+            solved=Count("ticket", distinct=True, filter=Q(data__new="solved")),
             reopened=Count(
-                "pk",
-                filter=Q(Exists(events.filter(data__old="solved", data__new__in=["open", "new"]))),
+                "ticket",
+                distinct=True,
+                filter=Q(data__old="solved", data__new__in=["open", "new"]),
             ),
         )
         return Table(

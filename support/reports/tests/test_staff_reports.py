@@ -220,6 +220,16 @@ def test_volume_per_day_and_backlog(october, engineer):
     assert days[0]["backlog"] == 1
     assert days[-1]["backlog"] == 1 + 10
     assert report.channel_table().rows == [{"channel": "Web", "count": 20, "share": 100.0}]
+    from support.tickets.models import TimelineEvent
+
+    for ticket in october[:4]:
+        TimelineEvent.objects.create(
+            ticket=ticket, kind="status", data={"old": "open", "new": "solved"}
+        )
+    TimelineEvent.objects.create(
+        ticket=october[0], kind="status", data={"old": "solved", "new": "open"}
+    )
+    assert report.reopen_table().rows == [{"solved": 4, "reopened": 1, "rate": 25.0}]
 
 
 def test_frequent_problems_segment_chinese_subjects(october, engineer, organization, owner):
