@@ -585,18 +585,15 @@ class ProblemsReport(Report):
         )
 
     def kb_gaps_table(self):
-        tickets = dict(
+        tickets, names = {}, {}
+        for row in (
             self.opened()
-            .values("category__slug")
-            .annotate(count=Count("pk"))
-            .values_list("category__slug", "count")
-        )
-        names = {
-            row["category__slug"]: category_name(row)
-            for row in self.opened()
             .values("category__slug", "category__name", "category__name_zh_hans")
-            .distinct()
-        }
+            .annotate(count=Count("pk"))
+            .order_by()
+        ):
+            tickets[row["category__slug"]] = row["count"]
+            names[row["category__slug"]] = category_name(row)
         kb = {
             row["ticket_category_slug"]: row
             for row in KbCategory.objects.exclude(ticket_category_slug="")
