@@ -263,6 +263,19 @@ if INBOUND_UNKNOWN_SENDERS not in ("triage", "reply"):
 INBOUND_RATE_LIMIT = env_int("INBOUND_RATE_LIMIT", 20)  # messages per sender and window
 INBOUND_RATE_LIMIT_WINDOW = env_int("INBOUND_RATE_LIMIT_WINDOW", 3600)  # seconds
 INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+# Replies prove who sent them by a signed token in the reply address, e.g.
+# "support+{token}@example.com" (the mail server must deliver plus addresses to the mailbox).
+INBOUND_REPLY_ADDRESS = os.environ.get("INBOUND_REPLY_ADDRESS", "").strip()
+if INBOUND_REPLY_ADDRESS and (
+    INBOUND_REPLY_ADDRESS.count("{token}") != 1
+    or "@" not in INBOUND_REPLY_ADDRESS.partition("{token}")[2]
+):
+    raise ImproperlyConfigured(
+        'INBOUND_REPLY_ADDRESS must hold "{token}" once, before the "@", e.g. '
+        '"support+{token}@example.com".'
+    )
+# The authserv-id of the operator's own mail server in the Authentication-Results headers it adds.
+INBOUND_TRUSTED_AUTHSERV_ID = os.environ.get("INBOUND_TRUSTED_AUTHSERV_ID", "").strip()
 
 # Security.
 SESSION_COOKIE_SECURE = not DEBUG
