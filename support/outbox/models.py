@@ -68,14 +68,6 @@ class OutboxMessage(models.Model):
     def __str__(self):
         return self.subject
 
-    def renew_claim(self, claim):
-        """Extend our claim right before sending; False when another deliverer holds the row."""
-        until = timezone.now() + self.LEASE
-        renewed = OutboxMessage.objects.filter(
-            pk=self.pk, status=self.Status.SENDING, claim=claim
-        ).update(claimed_until=until)
-        return renewed == 1
-
     def mark_sent(self):
         self.status = self.Status.SENT
         self.sent_at = timezone.now()
