@@ -70,12 +70,16 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "django_q",
     "portal",
     "accounts",
+    "apitokens",
+    "api",
     "support.outbox",
     "support.tickets",
     "support.status",
@@ -288,13 +292,57 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# The customer REST API (/api/v1/) and its OpenAPI description.
+API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "120/minute")
+API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "300/minute")
+API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hosting Support Portal API",
+    "DESCRIPTION": (
+        "Tickets, services, incidents and the knowledge base of your organisation, and "
+        "provisioning for billing systems. Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created at /accounts/api-tokens/). Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "support.tickets.models.Ticket.Status",
+        "PriorityEnum": "support.tickets.models.Priority",
+        "ComponentStatusEnum": "support.status.models.ComponentStatus",
+        "IncidentStatusEnum": "support.status.models.IncidentStatus",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Outgoing webhooks (webhooks app).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+
+# Who may create an account: "open" (anyone) or "invitation" (only people invited).
+SIGNUP_MODE = os.environ.get("SIGNUP_MODE", "open")
+if SIGNUP_MODE not in ("open", "invitation"):
+    raise ImproperlyConfigured('SIGNUP_MODE must be "open" or "invitation".')
 
 LOGGING = {
     "version": 1,
@@ -315,3 +363,62 @@ TICKET_ATTACHMENT_ALLOWED_TYPES = env_list(
 )
 TICKET_AUTO_CLOSE_DAYS = env_int("TICKET_AUTO_CLOSE_DAYS", 4)
 TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)
+
+# Running at scale: shared file storage, a read replica, JSON logs and Prometheus metrics.
+# Files: S3-compatible object storage when S3_BUCKET is set, else MEDIA_ROOT on this node.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            # Path-style addressing suits MinIO, Ceph and other self-hosted stores.
+            "addressing_style": os.environ.get(
+                "S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto"
+            ),
+            "default_acl": None,  # the bucket stays private; the portal streams every download
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# How many web nodes this deployment runs; the deploy checks ask for shared storage above 1.
+WEB_NODES = env_int("WEB_NODES", 1)
+
+# A read replica for reports and other heavy read-only pages (portal.db.reads_from_replica).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 30)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.db.ReplicaRouter"]
+    MIDDLEWARE.append("portal.db.PinToPrimaryMiddleware")
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "text" or "json".')
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Prometheus metrics at /metrics, for callers sending "Authorization: Bearer METRICS_TOKEN".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+    PROMETHEUS_EXPORT_MIGRATIONS = False

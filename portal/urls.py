@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from support.kb.sitemaps import sitemaps as kb_sitemaps
 from support.status.sitemaps import sitemaps as status_sitemaps
 
-from . import views
+from . import metrics, views
 
 # Public pages for search engines; each app adds its sections here.
 sitemaps = {**kb_sitemaps, **status_sitemaps}
@@ -20,9 +20,12 @@ admin.site.index_title = _("Back office")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("apitokens.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("api.urls")),
     path("tickets/", include("support.tickets.urls")),
     path("status/", include("support.status.urls")),
     path("kb/", include("support.kb.urls")),

@@ -7,11 +7,13 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OrganizationAdmin
+from portal.db import reads_from_replica
 
 from . import services
 from .models import (
@@ -334,6 +336,7 @@ class SurveyResultsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return Results(ResultsFilter(request.GET or None))
 
+    @method_decorator(reads_from_replica)
     def changelist_view(self, request, extra_context=None):
         results = self._results(request)
         context = {
@@ -346,6 +349,7 @@ class SurveyResultsAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "surveys/admin/results.html", context)
 
+    @method_decorator(reads_from_replica)
     def export_view(self, request):
         results = self._results(request)
         stream = io.StringIO()
