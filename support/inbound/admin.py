@@ -72,7 +72,18 @@ class InboundEmailAdmin(admin.ModelAdmin):
         ),
         (
             _("Delivery"),
-            {"fields": ["received_at", "source", "sent_at", "message_id", "size", "sha256"]},
+            {
+                "fields": [
+                    "received_at",
+                    "source",
+                    "sent_at",
+                    "message_id",
+                    "size",
+                    "charsets",
+                    "content_hash",
+                    "sha256",
+                ]
+            },
         ),
     ]
     readonly_fields = [name for _section, options in fieldsets for name in options["fields"]]

@@ -33,4 +33,11 @@ def receive_email(request):
             {"error": "The request body must be a raw RFC 822 message."}, status=400
         )
     entry = ingest(raw, InboundEmail.Source.HTTP)
-    return JsonResponse({"id": entry.pk, "status": entry.status, "action": entry.action})
+    return JsonResponse(
+        {
+            "id": entry.pk,
+            "status": entry.status,
+            "action": entry.action,
+            "already_stored": not entry.created,
+        }
+    )

@@ -9,7 +9,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from . import notify, sla
-from .forms import safe_filename
+from .forms import safe_filename, storage_filename
 from .models import (
     Attachment,
     Message,
@@ -60,12 +60,13 @@ def default_team(tier=1):
 def save_attachments(ticket, message, files, by):
     """Store files (already checked for size and type by the caller) under safe names."""
     for upload in files:
-        upload.name = safe_filename(upload.name)
+        name = safe_filename(upload.name)  # shown whole; stored under a name short in bytes
+        upload.name = storage_filename(name)
         Attachment.objects.create(
             ticket=ticket,
             message=message,
             file=upload,
-            name=upload.name,
+            name=name,
             content_type=getattr(upload, "content_type", "") or "application/octet-stream",
             size=upload.size,
             uploaded_by=by,

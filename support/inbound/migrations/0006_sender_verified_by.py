@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbound', '0004_delete_inboundtoken'),
+        ('inbound', '0005_content_hash'),
     ]
 
     operations = [
