@@ -96,7 +96,7 @@ def test_a_long_chinese_attachment_name_is_stored_whole_for_display(
         f'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="{name}"'
         "\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
     ).encode()
-    entry = ingest(raw, "imap")
+    entry = ingest(authenticated(raw), "imap")
     assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
     attachment = Ticket.objects.get().attachments.get()
     assert attachment.name == name
@@ -113,7 +113,7 @@ def test_a_new_ticket_keeps_the_forwarded_content(owner, organization):
         b"From: GitHub <noreply@github.com>\r\nSent: Tuesday, 6 April 2021 9:09 AM\r\n"
         b"Subject: Update notice\r\n\r\nWe noticed an outdated token format.\r\n"
     )
-    ingest(raw, "imap")
+    ingest(authenticated(raw), "imap")
     description = Ticket.objects.get().messages.first().body
     assert description.startswith("This is email body")
     assert "We noticed an outdated token format." in description

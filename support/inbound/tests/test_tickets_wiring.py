@@ -454,3 +454,22 @@ def test_a_member_removed_from_the_organisation_neither_posts_nor_receives(
     new_mail = send_queued_mail()[before:]
     assert [m.to for m in new_mail] == [[ticket.requester.email]]
     assert not [m for m in new_mail if member.email in m.recipients()]
+
+
+def test_triage_adds_nothing_as_someone_who_left_the_organisation(
+    agent_client, ticket, member, outsider, send_queued_mail
+):
+    from accounts.models import Membership, remove_membership
+
+    message_id = sent_message_id(send_queued_mail, ticket, member.email)
+    raw = from_(threaded_to(message("gmail_reply"), message_id), "outsider@globex.example")
+    entry = ingest(raw, "imap")
+    remove_membership(Membership.objects.get(user=member, organization=ticket.organization))
+    response = agent_client.post(
+        f"/admin/inbound/inboundemail/{entry.pk}/triage/",
+        {"what": "claimed_ticket", "requester_email": member.email},
+    )
+    assert "may not post on this ticket" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == Status.TRIAGE
+    assert not ticket.messages.filter(author=member).exists()
