@@ -19,8 +19,9 @@ import re
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DataError, IntegrityError, transaction
+
+from portal import ratelimit
 
 from . import routing
 from .authenticity import evidence
@@ -123,15 +124,10 @@ def _store(raw, source, digest, message_id, parsed):
 
 def rate_limited(address):
     """True once a sender has sent more than INBOUND_RATE_LIMIT messages in the window."""
-    key = "inbound:rate:" + hashlib.sha256(address.lower().encode()).hexdigest()
-    window = settings.INBOUND_RATE_LIMIT_WINDOW
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count > settings.INBOUND_RATE_LIMIT
+    limit = ratelimit.Limit(
+        "inbound-sender", settings.INBOUND_RATE_LIMIT, settings.INBOUND_RATE_LIMIT_WINDOW
+    )
+    return bool(ratelimit.hit(limit, address))
 
 
 def own_address(address):
