@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "apitokens",
     "api",
+    "webhooks",
     "support.outbox",
     "support.tickets",
     "support.status",
