@@ -129,6 +129,7 @@ class TicketList(UploadView):
         description="The tickets you may see, newest first: owners and admins all of the "
         "organisation's, members their own and those they are copied in on.",
         parameters=[TicketFilterSerializer],
+        responses={200: TicketSerializer(many=True)},
         examples=[OpenApiExample("A page of tickets", value=TICKET_EXAMPLE, response_only=True)],
     )
     def get(self, request):
