@@ -1,10 +1,11 @@
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 from .models import Delivery, Endpoint
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(ModelAdmin):
     list_display = ["url", "organization", "is_active", "failing_since", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "organization__name"]
@@ -14,7 +15,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ModelAdmin):
     list_display = [
         "event_type",
         "endpoint",

@@ -22,7 +22,7 @@ CHECKS = [
 
 @pytest.fixture
 def live_token(organization, owner, open_ticket, settings):
-    settings.API_RATE_PER_TOKEN = settings.API_RATE_PER_ADDRESS = "100000/minute"
+    settings.API_RATE_PER_TOKEN = settings.API_RATE_PER_ADDRESS = (100000, 60)
     open_ticket(subject="For schemathesis")
     _token, raw = create_token(
         name="schemathesis",
