@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from apitokens.models import CUSTOMER_SCOPES, create_token
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
