@@ -3,7 +3,7 @@
 Every value that differs between machines comes from an environment variable;
 the README's configuration table lists them all. Without any variable set the
 portal runs on embedded defaults: SQLite under var/, django-q2's ORM broker,
-a local-memory cache and email written to files under var/mail/.
+a cache table in that database and email written to files under var/mail/.
 """
 
 import os
@@ -59,6 +59,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Hosting Support Portal")
 
 INSTALLED_APPS = [
+    "unfold",  # the back office theme; before django.contrib.admin so its templates win
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "support.kb",
     "support.inbound",
     "support.surveys",
+    "support.reports",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -141,8 +144,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# Cache and task queue: Redis when REDIS_URL is set, otherwise local memory and the ORM broker.
+# Cache and task queue: Redis when REDIS_URL is set, otherwise the database (cache table and
+# django-q2's ORM broker).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_CACHE = {
+    "BACKEND": "portal.cache.SharedDatabaseCache",
+    "LOCATION": "portal_cache",
+    "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -152,7 +161,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One table in the database, shared by every worker (see portal/cache.py); the
+    # migration portal 0001 creates it.
+    CACHES = {"default": DATABASE_CACHE}
 
 Q_CLUSTER = {
     "name": "portal",
@@ -225,6 +236,24 @@ USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
 
+# The back office (django-unfold): sidebar grouped by work, dashboard on the admin index.
+UNFOLD = {
+    "SITE_TITLE": "portal.backoffice.site_title",
+    "SITE_HEADER": "portal.backoffice.site_title",
+    "SITE_SYMBOL": "support_agent",
+    "SITE_URL": "/",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "DASHBOARD_CALLBACK": "portal.backoffice.dashboard_callback",
+    "STYLES": ["portal.backoffice.styles"],
+    "SCRIPTS": ["portal.backoffice.scripts"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "portal.backoffice.navigation",
+    },
+}
+
 # Static and uploaded files.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -266,6 +295,10 @@ if INBOUND_UNKNOWN_SENDERS not in ("triage", "reply"):
     raise ImproperlyConfigured('INBOUND_UNKNOWN_SENDERS must be "triage" or "reply".')
 INBOUND_RATE_LIMIT = env_int("INBOUND_RATE_LIMIT", 20)  # messages per sender and window
 INBOUND_RATE_LIMIT_WINDOW = env_int("INBOUND_RATE_LIMIT_WINDOW", 3600)  # seconds
+# The portal's own rate limits (portal/ratelimit.py): (requests, seconds) per client IP.
+TOKEN_ENDPOINT_RATE_LIMIT = (env_int("TOKEN_ENDPOINT_RATE_LIMIT", 120), 60)
+KB_VOTE_RATE_LIMIT = (env_int("KB_VOTE_RATE_LIMIT", 30), 600)
+KB_SUGGEST_RATE_LIMIT = (env_int("KB_SUGGEST_RATE_LIMIT", 120), 60)
 INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 
 # Security.

@@ -12,6 +12,9 @@ from . import metrics, views
 # Public pages for search engines; each app adds its sections here.
 sitemaps = {**kb_sitemaps, **status_sitemaps}
 
+# allauth's rate-limited answers (and ours) share one 429 page with Retry-After.
+handler429 = "portal.ratelimit.handler429"
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
 admin.site.site_title = _("Support back office")
@@ -31,11 +34,13 @@ urlpatterns = [
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
+    path("reports/", include("support.reports.urls")),
     path(
         "sitemap.xml",
         sitemap,
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("admin/reports/", include("support.reports.staff_urls")),
     path("admin/", admin.site.urls),
 ]

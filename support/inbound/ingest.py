@@ -19,8 +19,9 @@ import re
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DataError, IntegrityError, transaction
+
+from portal import ratelimit
 
 from . import routing
 from .models import InboundEmail
@@ -124,15 +125,10 @@ def described(parsed):
 
 def rate_limited(address):
     """True once a sender has sent more than INBOUND_RATE_LIMIT messages in the window."""
-    key = "inbound:rate:" + hashlib.sha256(address.lower().encode()).hexdigest()
-    window = settings.INBOUND_RATE_LIMIT_WINDOW
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count > settings.INBOUND_RATE_LIMIT
+    limit = ratelimit.Limit(
+        "inbound-sender", settings.INBOUND_RATE_LIMIT, settings.INBOUND_RATE_LIMIT_WINDOW
+    )
+    return bool(ratelimit.hit(limit, address))
 
 
 def own_address(address):
