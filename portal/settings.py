@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "accounts",
     "apitokens",
     "api",
+    "webhooks",
     "support.outbox",
     "support.tickets",
     "support.status",
@@ -335,8 +336,9 @@ REST_FRAMEWORK = {
 }
 
 # The customer REST API (/api/v1/) and its OpenAPI description.
-API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "120/minute")
-API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "300/minute")
+# Requests per minute (portal/ratelimit.py counts them in the shared cache).
+API_RATE_PER_TOKEN = (env_int("API_RATE_PER_TOKEN", 120), 60)
+API_RATE_PER_ADDRESS = (env_int("API_RATE_PER_ADDRESS", 300), 60)
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hosting Support Portal API",
