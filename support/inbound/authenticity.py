@@ -162,10 +162,10 @@ def authenticated_from_domain(headers, from_address):
         seen_trusted = True
         results += parsed.results
         details.append(" ".join(str(value).split())[:500])
-    dmarc = [r.result.lower() for r in results if r.method.lower() == "dmarc" and _about(r, domain)]
-    if dmarc and all(result == "pass" for result in dmarc):
+    dmarc = [r for r in results if r.method.lower() == "dmarc"]
+    if dmarc and all(r.result.lower() == "pass" and _about(r, domain) for r in dmarc):
         return domain, "dmarc", details
-    if dmarc:  # the server said DMARC fails for this domain: no DKIM pass overrides that
+    if dmarc:  # DMARC failed, or passed for another domain: no DKIM pass overrides that
         return "", "", details
     dkim = [r for r in results if r.method.lower() == "dkim" and r.result.lower() == "pass"]
     if any(_property(r, "header", "d") == domain for r in dkim):
@@ -181,9 +181,8 @@ def _parse_results(value):
 
 
 def _about(result, domain):
-    """A DMARC result about `domain` (header.from), or one that names no domain."""
-    named = _property(result, "header", "from")
-    return named in ("", domain)
+    """A DMARC result that names `domain` as the From domain (header.from)."""
+    return _property(result, "header", "from") == domain
 
 
 def _property(result, kind, name):
