@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import format_datetime
 from portal.markdown import render_markdown
 
 from .models import (
@@ -216,7 +217,7 @@ class RevisionAdmin(admin.ModelAdmin):
             % {
                 "article": revision.article.slug,
                 "language": revision.language,
-                "date": revision.created_at.strftime("%Y-%m-%d %H:%M"),
+                "date": format_datetime(revision.created_at),
             },
         )
 

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership
+from portal.dates import format_datetime, format_relative
 
 from . import services
 from .forms import AttachmentsField
@@ -305,7 +305,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last activity"), ordering="last_activity_at")
     def last_activity(self, obj):
-        return naturaltime(obj.last_activity_at)
+        return format_relative(obj.last_activity_at)
 
     @admin.display(description=_("next SLA target"), ordering="next_due_at")
     def sla(self, obj):
@@ -341,9 +341,9 @@ class TicketAdmin(admin.ModelAdmin):
             format_html(
                 "<li>{}: {} · {} {} · <strong>{}</strong></li>",
                 label,
-                timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z") if due else "—",
+                format_datetime(due, with_zone=True) if due else "—",
                 _("done"),
-                timezone.localtime(done).strftime("%Y-%m-%d %H:%M") if done else "—",
+                format_datetime(done) if done else "—",
                 outcome,
             )
             for label, due, done, outcome in rows
