@@ -33,6 +33,15 @@ ALLOWED_CLASSES = {
 
 
 def _sanitise(html):
+    return _focusable_scrollers(_clean(html))
+
+
+def _focusable_scrollers(html):
+    """Code blocks and tables may scroll sideways on a phone: keyboards can reach them."""
+    return html.replace("<pre>", '<pre tabindex="0">').replace("<table>", '<table tabindex="0">')
+
+
+def _clean(html):
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -36,8 +36,8 @@ def test_code_blocks_tables_images_and_notes(client, category):
     )
     make_article("rich", category, en=("Rich", body))
     content = client.get("/kb/dns-domains/rich/").content.decode()
-    assert "<pre><code>dig +short example.com" in content
-    assert "<table>" in content
+    assert '<pre tabindex="0"><code>dig +short example.com' in content
+    assert '<table tabindex="0">' in content
     assert '<img alt="Diagram" src="https://cdn.example.com/d.png">' in content
     assert '<div class="admonition warning">' in content
 
