@@ -83,7 +83,7 @@ def test_form_explains_priorities_with_this_organisations_targets(owner_client, 
     organization.save()
     page = owner_client.get("/tickets/new/").content.decode()
     assert "P0 — Critical: your service is completely unavailable" in page
-    assert "first response within 7.5 minutes, 24×7" in page
+    assert "first response within 8 minutes, 24×7" in page  # whole minutes, never 7.5
     assert "10.0\xa0MB" in page or "10.0 MB" in page
 
 
