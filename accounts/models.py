@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,6 +254,14 @@ def remove_membership(membership):
         membership.delete()
 
 
+class ServiceQuerySet(models.QuerySet):
+    def visible_to(self, user, membership):
+        """Every member of an organisation sees its services; nobody else does."""
+        if membership is None or membership.user_id != user.pk:
+            return self.none()
+        return self.filter(organization_id=membership.organization_id)
+
+
 class Service(models.Model):
     """A hosting product an organisation has; tickets and incidents point at services."""
 
@@ -283,6 +292,8 @@ class Service(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = ServiceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
@@ -295,6 +306,9 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("services:detail", args=[self.pk])
 
 
 class InvitationQuerySet(models.QuerySet):

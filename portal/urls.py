@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("tickets/", include("support.tickets.urls")),
     path("status/", include("support.status.urls")),
+    path("services/", include("support.status.service_urls")),
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),

@@ -7,6 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from support.status.service_pages import services_with_status, visible_services
+
 from .dashboard import dashboard_panels
 
 
@@ -15,7 +17,7 @@ def home(request):
         return render(request, "portal/welcome.html")
     context = {"organization": request.organization, "panels": dashboard_panels(request)}
     if request.organization is not None:
-        context["services"] = request.organization.services.all()
+        context["services"] = services_with_status(visible_services(request))
     return render(request, "portal/dashboard.html", context)
 
 

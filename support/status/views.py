@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import organization_required
 from portal.emails import send_email
 from portal.net import absolute_url, client_ip
+from support.tickets.models import Ticket
 
 from .cache import cache_get, cache_set, cached
 from .forms import SubscribeForm
@@ -29,7 +31,8 @@ from .models import (
     Subscriber,
     active_notices_for,
 )
-from .overview import status_overview, with_updates
+from .overview import HISTORY_DAYS, status_overview, with_updates
+from .service_pages import get_service_for_user, service_history
 from .subscriptions import (
     confirm_token,
     read_confirm_token,
@@ -211,3 +214,16 @@ def known_issues_panel(request):
     if not notices:
         return None
     return {"template": "status/_dashboard_panel.html", "notices": notices}
+
+
+@organization_required
+def service_detail(request, pk):
+    """One of the organisation's services: its status, uptime, tickets and incidents."""
+    service = get_service_for_user(request, pk)
+    tickets = Ticket.objects.visible_to(request.user, request.membership)
+    history = service_history(service, tickets, timezone.get_current_timezone())
+    return render(
+        request,
+        "status/service.html",
+        {"history": history, "service": service, "history_days": HISTORY_DAYS},
+    )

@@ -13,6 +13,7 @@ from support.kb.feedback import (
     ticket_category_slug_for_article,
 )
 from support.status.models import active_notices_for
+from support.status.service_pages import get_service_for_user, visible_services
 
 from . import services
 from .forms import CATEGORY_FIELDS, ReplyForm, TicketForm, UrgencyForm
@@ -54,6 +55,10 @@ def ticket_list(request):
     tickets = visible_tickets(request).select_related(
         "category", "service", "assignee", "requester"
     )
+    service = None
+    if request.GET.get("service"):
+        service = get_service_for_user(request, request.GET["service"])
+        tickets = tickets.filter(service=service)
     state = request.GET.get("state", "")
     if state in STATE_FILTERS:
         tickets = tickets.filter(status__in=STATE_FILTERS[state])
@@ -71,7 +76,13 @@ def ticket_list(request):
     return render(
         request,
         "tickets/list.html",
-        {"page": page, "state": state, "query": query, "states": state_choices()},
+        {
+            "page": page,
+            "state": state,
+            "query": query,
+            "states": state_choices(),
+            "service": service,
+        },
     )
 
 
@@ -96,6 +107,10 @@ def ticket_new(request):
             category = ticket_category_slug_for_article(request.user, clean_query(article))
         if category:
             initial["category"] = _category_by_slug(clean_query(category))
+        service_id = request.GET.get("service", "")
+        if service_id.isdigit():
+            active = visible_services(request).filter(is_active=True)
+            initial["service"] = active.filter(pk=int(service_id)).first()
         follow_up = _follow_up_source(request, request.GET.get("follow_up"))
         if follow_up:
             initial["follow_up"] = follow_up.reference
