@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from rest_framework import exceptions, generics
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 
 from apitokens.auth import BearerTokenAuthentication, HasScope
+from portal.jsonbody import SafeJSONParser
 
 from . import problems
 from .throttles import AddressRateThrottle, TokenRateThrottle
@@ -16,7 +17,7 @@ class ApiView(generics.GenericAPIView):
     permission_classes = [HasScope]
     throttle_classes = [TokenRateThrottle]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     required_scopes = {}
     customer_only = True  # customer tokens (organisation + person); staff tokens get 403
 
@@ -49,7 +50,7 @@ class ApiView(generics.GenericAPIView):
 
 
 class UploadView(ApiView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, MultiPartParser]
 
 
 class NotFoundView(ApiView):

@@ -54,3 +54,22 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before sessions and authentication are looked at.
+
+    A load balancer's probe may carry a session cookie; loading that session needs the
+    database, so with the database down the probe would get the 500 page instead of
+    the 503 JSON that says what is wrong.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            from .views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.security.ContentSecurityPolicyMiddleware",
+    "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "support.status.middleware.StatusCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -312,7 +313,11 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+JSON_MAX_BODY_BYTES = env_int(
+    "JSON_MAX_BODY_BYTES", 1024 * 1024
+)  # JSON bodies (portal/jsonbody.py)
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": ["portal.jsonbody.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -14,6 +14,7 @@ sitemaps = {**kb_sitemaps, **status_sitemaps}
 
 # allauth's rate-limited answers (and ours) share one 429 page with Retry-After.
 handler429 = "portal.ratelimit.handler429"
+handler500 = "portal.views.server_error"
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
