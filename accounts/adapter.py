@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from portal import ratelimit
@@ -15,6 +16,12 @@ def on_site_url(url):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        """Staff work in the back office; customers start on their dashboard."""
+        if request.user.is_authenticated and request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
     def is_open_for_signup(self, request):
         """SIGNUP_MODE "invitation": only someone who followed a valid invitation signs up."""
         if settings.SIGNUP_MODE == "invitation":

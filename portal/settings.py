@@ -60,6 +60,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Hosting Support Portal")
 
 INSTALLED_APPS = [
+    "unfold",  # the back office theme; before django.contrib.admin so its templates win
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "support.kb",
     "support.inbound",
     "support.surveys",
+    "support.reports",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +239,24 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
+
+# The back office (django-unfold): sidebar grouped by work, dashboard on the admin index.
+UNFOLD = {
+    "SITE_TITLE": "portal.backoffice.site_title",
+    "SITE_HEADER": "portal.backoffice.site_title",
+    "SITE_SYMBOL": "support_agent",
+    "SITE_URL": "/",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "DASHBOARD_CALLBACK": "portal.backoffice.dashboard_callback",
+    "STYLES": ["portal.backoffice.styles"],
+    "SCRIPTS": ["portal.backoffice.scripts"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "portal.backoffice.navigation",
+    },
+}
 
 # Static and uploaded files.
 STATIC_URL = "/static/"

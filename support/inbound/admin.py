@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
 
 from . import routing
 from .forms import TriageForm
@@ -18,7 +19,7 @@ from .parsing import UnparseableEmail, parse_email
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(ModelAdmin):
     list_display = [
         "received_at",
         "from_address",
