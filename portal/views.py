@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -100,3 +101,8 @@ def server_error(request):
         response = HttpResponseServerError(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the back office, files)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
