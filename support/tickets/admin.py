@@ -15,8 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership
+from support.oncall import paging
+from support.oncall.admin import oncall_summary
 
 from . import services
+from .calendars import load_public_holidays
 from .forms import AttachmentsField
 from .models import (
     Attachment,
@@ -206,7 +209,13 @@ class TicketAdmin(admin.ModelAdmin):
     search_help_text = _("Reference, subject, requester's email or any message text.")
     list_per_page = 50
     show_full_result_count = False
-    actions = ["assign_to_me", "escalate_to_tier_2", "merge_into", "close_tickets"]
+    actions = [
+        "assign_to_me",
+        "acknowledge_pages",
+        "escalate_to_tier_2",
+        "merge_into",
+        "close_tickets",
+    ]
     action_form = TicketActionForm
     change_form_template = "admin/tickets/ticket/change_form.html"
     readonly_fields = [
@@ -348,10 +357,19 @@ class TicketAdmin(admin.ModelAdmin):
             )
             for label, due, done, outcome in rows
         ]
+        if obj.update_due_at:
+            parts.append(
+                format_html(
+                    "<li>{}: {}</li>",
+                    _("Next customer update due"),
+                    timezone.localtime(obj.update_due_at).strftime("%Y-%m-%d %H:%M %Z"),
+                )
+            )
         if obj.is_paused:
             parts.append(
                 format_html("<li>{}</li>", _("Clock paused while waiting on the customer."))
             )
+        parts += oncall_summary(obj)
         return format_html("<ul class='sla-summary'>{}</ul>", mark_safe("".join(parts)))
 
     @admin.display(description=_("details"))
@@ -461,6 +479,13 @@ class TicketAdmin(admin.ModelAdmin):
             services.assign(ticket, request.user, by=request.user)
         self.message_user(request, _("Assigned to you."), messages.SUCCESS)
 
+    @admin.action(description=_("Acknowledge pages (and take unassigned tickets)"))
+    def acknowledge_pages(self, request, queryset):
+        count = sum(paging.acknowledge_ticket(ticket, request.user) for ticket in queryset)
+        self.message_user(
+            request, _("%(count)d acknowledged.") % {"count": count}, messages.SUCCESS
+        )
+
     @admin.action(description=_("Escalate to tier 2"))
     def escalate_to_tier_2(self, request, queryset):
         count = 0
@@ -523,7 +548,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "tier", "group"]
+    list_display = ["name", "tier", "group", "calendar"]
 
 
 class HolidayInline(admin.TabularInline):
@@ -533,14 +558,28 @@ class HolidayInline(admin.TabularInline):
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "opens_at", "closes_at", "weekdays"]
+    list_display = ["name", "time_zone", "opens_at", "closes_at", "weekdays", "country"]
     inlines = [HolidayInline]
+    actions = ["load_public_holidays"]
+
+    @admin.action(description=_("Load public holidays for this year and next"))
+    def load_public_holidays(self, request, queryset):
+        year = timezone.now().year
+        count = sum(load_public_holidays(calendar, [year, year + 1]) for calendar in queryset)
+        self.message_user(request, _("%(count)d days loaded.") % {"count": count})
 
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["tier", "priority", "first_response_minutes", "resolution_minutes", "calendar"]
-    list_editable = ["first_response_minutes", "resolution_minutes", "calendar"]
+    list_display = [
+        "tier",
+        "priority",
+        "first_response_minutes",
+        "resolution_minutes",
+        "update_minutes",
+        "calendar",
+    ]
+    list_editable = ["first_response_minutes", "resolution_minutes", "update_minutes", "calendar"]
     list_filter = ["tier", "priority"]
     list_select_related = ["calendar"]
 
