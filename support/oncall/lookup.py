@@ -72,3 +72,14 @@ def week_ahead(rotas, now=None, days=7):
             }
         )
     return result
+
+
+def on_duty_panel(now=None):
+    """Context for the back-office dashboard's "who is on duty" panel (template
+    admin/oncall/_on_duty.html): each team's person now and the next hand-over."""
+    from .models import Alert
+
+    return {
+        "on_duty": week_ahead(load_rotas(), now, days=1),
+        "open_pages": Alert.objects.open().count(),
+    }

@@ -133,7 +133,7 @@ def escalate(alert, now=None):
     alert.closed_at = now
     alert.next_step_at = None
     alert.save(update_fields=["step", "closed_at", "next_step_at"])
-    _record(alert.ticket, EXHAUSTED_KIND, reason=alert.reason)
+    _record(alert.ticket, EXHAUSTED_KIND, reason=alert.reason, nobody=not already)
     return False
 
 

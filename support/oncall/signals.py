@@ -8,7 +8,7 @@ from support.status.models import IncidentUpdate
 
 @receiver(post_save, sender=IncidentUpdate, dispatch_uid="oncall_incident_update")
 def incident_update_resets_update_clocks(sender, instance, created, **kwargs):
-    if created and not kwargs.get("raw"):
+    if created and not kwargs.get("raw") and instance.incident.is_published:
         from .updates import reset_for_incident
 
         reset_for_incident(instance.incident_id, instance.created_at)

@@ -14,6 +14,8 @@ def describe_oncall_event(event):
         }
     if event.kind == paging.ACK_KIND:
         return _("%(person)s acknowledged the page") % {"person": data.get("person", "")}
+    if event.kind == paging.EXHAUSTED_KIND and data.get("nobody"):
+        return _("Nobody could be paged: no one is on call and the escalation policy names nobody")
     if event.kind == paging.EXHAUSTED_KIND:
         return _("Nobody acknowledged the page: every escalation step was paged")
     return None

@@ -199,3 +199,23 @@ def test_acknowledge_button_in_the_back_office(rotas, open_ticket, agent, client
     alert.refresh_from_db()
     assert alert.acknowledged_by == agent
     assert TimelineEvent.objects.filter(ticket=ticket, kind=paging.ACK_KIND).exists()
+
+
+def test_the_back_office_shows_who_is_on_call_now_and_the_week(
+    rotas, agent, engineer, second_agent, client, django_assert_max_num_queries
+):
+    now = timezone.now()
+    Override.objects.create(
+        rota=rotas,
+        person=second_agent,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=3),
+        reason="Swap with Bo",
+    )
+    client.force_login(engineer)
+    # Session, user, rotas, shifts, overrides, the people named, and the changelist's own.
+    with django_assert_max_num_queries(15):
+        page = client.get("/admin/oncall/rota/").content.decode()
+    assert "On call now: <strong>Alex Agent</strong>" in page
+    assert "On call now: <strong>Erin Engineer</strong>" in page
+    assert "Bo Backup" in page  # the override, in the next 7 days
