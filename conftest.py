@@ -12,6 +12,30 @@ from support.outbox.tasks import deliver_pending
 PASSWORD = "a-Long-test-passw0rd"
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live servers, other processes) restore the seeded data first.
+
+    A transactional test empties every table after it runs, which would leave later ones
+    without what the data migrations seeded (teams, categories, SLA policies, staff groups).
+    Serialized rollback puts it back; it is turned on here for every transactional test, so
+    that no test depends on the order the suite runs in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "transactional_db" in fixtures or "live_server" in fixtures
+        )
+        if transactional:
+            databases = marker.kwargs.get("databases") if marker is not None else None
+            item.add_marker(
+                pytest.mark.django_db(
+                    transaction=True, serialized_rollback=True, databases=databases
+                ),
+                append=False,
+            )
+
+
 @pytest.fixture(autouse=True)
 def outbox_delivery(settings, tmp_path, monkeypatch):
     """Mail takes the real path in tests: the outbox table, then the delivery task.

@@ -12,6 +12,15 @@ def on_site_url(url):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        """SIGNUP_MODE "invitation": only someone who followed a valid invitation signs up."""
+        if settings.SIGNUP_MODE == "invitation":
+            from .invitations import SESSION_KEY, invitation_from_token
+
+            token = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+            return bool(token and invitation_from_token(token))
+        return super().is_open_for_signup(request)
+
     def save_user(self, request, user, form, commit=True):
         """New people start in the language they signed up in."""
         user = super().save_user(request, user, form, commit=False)

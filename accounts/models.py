@@ -139,6 +139,14 @@ class Organization(models.Model):
         related_name="managed_organizations",
         limit_choices_to={"is_staff": True},
     )
+    external_id = models.CharField(
+        _("billing system id"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Set by the billing system through the provisioning API."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
@@ -246,12 +254,27 @@ class Service(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     region = models.CharField(_("region or data centre"), max_length=100, blank=True)
     identifier = models.CharField(_("identifier"), max_length=100, blank=True)
+    external_id = models.CharField(
+        _("billing system id"),
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text=_("Set by the billing system through the provisioning API."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive services can't be chosen on new tickets.")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"], name="one_service_per_external_id"
+            )
+        ]
 
     def __str__(self):
         return self.name

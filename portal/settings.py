@@ -70,12 +70,16 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "django_q",
     "portal",
     "accounts",
+    "apitokens",
+    "api",
     "support.outbox",
     "support.tickets",
     "support.status",
@@ -282,7 +286,51 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# The customer REST API (/api/v1/) and its OpenAPI description.
+API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "120/minute")
+API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "300/minute")
+API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hosting Support Portal API",
+    "DESCRIPTION": (
+        "Tickets, services, incidents and the knowledge base of your organisation, and "
+        "provisioning for billing systems. Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created at /accounts/api-tokens/). Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "support.tickets.models.Ticket.Status",
+        "PriorityEnum": "support.tickets.models.Priority",
+        "ComponentStatusEnum": "support.status.models.ComponentStatus",
+        "IncidentStatusEnum": "support.status.models.IncidentStatus",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Outgoing webhooks (webhooks app).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+
+# Who may create an account: "open" (anyone) or "invitation" (only people invited).
+SIGNUP_MODE = os.environ.get("SIGNUP_MODE", "open")
+if SIGNUP_MODE not in ("open", "invitation"):
+    raise ImproperlyConfigured('SIGNUP_MODE must be "open" or "invitation".')
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from . import routing
 from .forms import TriageForm
 from .ingest import process
-from .models import InboundEmail, InboundToken
+from .models import InboundEmail
 from .parsing import UnparseableEmail, parse_email
 
 
@@ -231,26 +231,3 @@ def _parsed(entry):
         return parse_email(entry.raw_bytes)
     except (UnparseableEmail, ValueError):
         return None
-
-
-@admin.register(InboundToken)
-class InboundTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "hint", "active", "created_at", "last_used_at"]
-    list_filter = ["active"]
-    search_fields = ["name"]
-    fields = ["name", "active", "hint", "created_at", "last_used_at"]
-    readonly_fields = ["hint", "created_at", "last_used_at"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            token = obj.generate()
-            self.message_user(
-                request,
-                format_html(
-                    "{} <code>{}</code>",
-                    _("Copy this token now: it is shown only once."),
-                    token,
-                ),
-                messages.WARNING,
-            )
-        super().save_model(request, obj, form, change)

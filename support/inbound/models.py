@@ -1,6 +1,3 @@
-import hashlib
-import secrets
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -118,54 +115,3 @@ class InboundEmail(models.Model):
         for name, value in fields.items():
             setattr(self, name, value)
         self.save(update_fields=list(fields))
-
-
-def hash_token(token):
-    """Tokens are long random strings, so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class InboundTokenQuerySet(models.QuerySet):
-    def authenticate(self, token):
-        """The active token matching `token`, or None."""
-        if not token or len(token) > 200:
-            return None
-        found = self.filter(active=True, token_hash=hash_token(token)).first()
-        if found:
-            InboundToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        return found
-
-
-class InboundToken(models.Model):
-    """A bearer token for an inbound-mail service posting raw messages to /inbound/email/.
-
-    Only a hash is stored: the token is shown once, when it is created in the admin.
-    """
-
-    PREFIX = "inb_"
-
-    name = models.CharField(
-        _("name"), max_length=100, help_text=_("Who uses it, e.g. “Mailgun routes”.")
-    )
-    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
-    hint = models.CharField(_("starts with"), max_length=12, editable=False)
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-
-    objects = InboundTokenQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("inbound email token")
-        verbose_name_plural = _("inbound email tokens")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def generate(self):
-        """Give this token a new secret and return it (the only time it can be read)."""
-        token = self.PREFIX + secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
-        self.hint = token[:10]
-        return token

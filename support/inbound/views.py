@@ -3,16 +3,18 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from apitokens.auth import token_for_request
+from apitokens.models import Scope
+
 from .ingest import ingest
-from .models import InboundEmail, InboundToken
+from .models import InboundEmail
 
 
 @csrf_exempt  # no cookies are involved: the caller proves itself with its bearer token
 @require_POST
 def receive_email(request):
     """Inbound-mail services POST one raw RFC 822 message, authenticated by a bearer token."""
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or InboundToken.objects.authenticate(token.strip()) is None:
+    if token_for_request(request, Scope.INBOUND_EMAIL) is None:
         response = JsonResponse({"error": "A valid bearer token is required."}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="inbound-email"'
         return response

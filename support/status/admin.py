@@ -1,13 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
-    AlertmanagerToken,
     Component,
     ComponentGroup,
     ComponentStatus,
@@ -190,29 +188,3 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]
     filter_horizontal = ["components"]
-
-
-@admin.register(AlertmanagerToken)
-class AlertmanagerTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "publish", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "publish", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke"]
-
-    def save_model(self, request, obj, form, change):
-        raw = None if change else obj.set_new_token()
-        super().save_model(request, obj, form, change)
-        if raw:
-            messages.warning(
-                request,
-                gettext(
-                    "Copy this token now; it is stored hashed and will not be shown again: "
-                    "%(token)s"
-                )
-                % {"token": raw},
-            )
-
-    @admin.action(description=_("Revoke the selected tokens"))
-    def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, gettext("%(count)d revoked.") % {"count": count})

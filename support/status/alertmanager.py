@@ -7,16 +7,17 @@ payload seen before changes nothing. The whole payload is applied in one transac
 """
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apitokens.auth import token_for_request
+from apitokens.models import ApiToken, Scope
+
 from .models import (
     COMPONENT_STATUS_IMPACT,
-    AlertmanagerToken,
     AlertState,
     Component,
     ComponentStatus,
@@ -55,11 +56,6 @@ class PayloadSerializer(serializers.Serializer):
     receiver = serializers.CharField(required=False, allow_blank=True)
     groupKey = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
     alerts = AlertSerializer(many=True, allow_empty=False)
-
-
-def bearer_token(request):
-    scheme, _sep, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
 
 
 def apply_alert(alert, components, publish):
@@ -132,7 +128,7 @@ class AlertmanagerWebhook(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request):
-        token = AlertmanagerToken.objects.find(bearer_token(request))
+        token = token_for_request(request, Scope.ALERTMANAGER, Scope.ALERTMANAGER_PUBLISH)
         if token is None:
             return Response(
                 {"detail": _("A valid bearer token is required.")},
@@ -147,11 +143,10 @@ class AlertmanagerWebhook(APIView):
         with transaction.atomic():
             # One payload at a time per token, so a retried delivery racing the first
             # one cannot open a second incident for the same fingerprint.
-            token = AlertmanagerToken.objects.select_for_update().get(pk=token.pk)
+            ApiToken.objects.select_for_update().filter(pk=token.pk).exists()
             components = {c.slug: c for c in Component.objects.filter(slug__in=slugs)}
-            results = [apply_alert(alert, components, token.publish) for alert in alerts]
-            token.last_used_at = timezone.now()
-            token.save(update_fields=["last_used_at"])
+            publish = token.has_scope(Scope.ALERTMANAGER_PUBLISH)
+            results = [apply_alert(alert, components, publish) for alert in alerts]
         return Response(
             {
                 "results": [

@@ -4,9 +4,6 @@ The vocabulary (component status, incident status, impact) is Atlassian Statuspa
 so that the JSON API under /status/api/v2/ speaks it unchanged.
 """
 
-import hashlib
-import secrets
-
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -478,49 +475,6 @@ class Subscriber(models.Model):
 
     def __str__(self):
         return self.email
-
-
-def hash_token(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class AlertmanagerTokenQuerySet(models.QuerySet):
-    def find(self, raw):
-        """The live token matching this raw bearer value, or None."""
-        if not raw:
-            return None
-        return self.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
-
-
-class AlertmanagerToken(models.Model):
-    """A bearer token for Prometheus Alertmanager's webhook; only its hash is stored."""
-
-    name = models.CharField(_("name"), max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    publish = models.BooleanField(
-        _("publish at once"),
-        default=False,
-        help_text=_("Otherwise incidents from alerts wait as drafts for staff to publish."),
-    )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    objects = AlertmanagerTokenQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("Alertmanager token")
-        verbose_name_plural = _("Alertmanager tokens")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.name
-
-    def set_new_token(self):
-        """Give this token a fresh secret and return it: the only time it is ever readable."""
-        raw = "am_" + secrets.token_urlsafe(32)
-        self.token_hash = hash_token(raw)
-        return raw
 
 
 class AlertState(models.Model):

@@ -209,7 +209,7 @@ class TicketForm(forms.Form):
         self.organization = organization
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
         self.fields["priority"].choices = priority_choices(organization)
-        self.fields["service"].queryset = organization.services.all()
+        self.fields["service"].queryset = organization.services.filter(is_active=True)
         self.fields["cc"].queryset = (
             User.objects.filter(memberships__organization=organization, is_active=True)
             .exclude(pk=user.pk)

@@ -8,9 +8,10 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
+from apitokens.models import ApiToken, create_token
 from conftest import make_user
 from support.inbound.ingest import ingest
-from support.inbound.models import InboundEmail, InboundToken
+from support.inbound.models import InboundEmail
 
 from .conftest import message
 
@@ -20,9 +21,7 @@ URL = "/inbound/email/"
 
 @pytest.fixture
 def token():
-    row = InboundToken(name="Mail service")
-    secret = row.generate()
-    row.save()
+    _row, secret = create_token(name="Mail service", scopes=["inbound:email"])
     return secret
 
 
@@ -40,7 +39,7 @@ def test_post_stores_the_message(token):
     assert response.json() == {"id": entry.pk, "status": "triage", "action": "triage"}
     assert entry.source == "http"
     assert entry.raw_bytes == message("gmail_reply")
-    assert InboundToken.objects.get().last_used_at is not None
+    assert ApiToken.objects.get().last_used_at is not None
 
 
 def test_post_twice_is_one_entry(client, token):
@@ -59,13 +58,13 @@ def test_post_without_a_valid_token_is_refused(client, token, authorization):
     assert InboundEmail.objects.count() == 0
 
 
-def test_a_deactivated_token_is_refused(client, token):
-    InboundToken.objects.update(active=False)
+def test_a_revoked_token_is_refused(client, token):
+    ApiToken.objects.get().revoke()
     assert post(client, message("gmail_reply"), token).status_code == 401
 
 
 def test_tokens_are_stored_hashed(token):
-    row = InboundToken.objects.get()
+    row = ApiToken.objects.get()
     assert token not in (row.token_hash, row.hint)
     assert token.startswith(row.hint)
 
@@ -203,13 +202,17 @@ def test_admin_creates_a_token_and_shows_it_once(client):
     admin = make_user("root@support.example", is_staff=True, is_superuser=True)
     client.force_login(admin)
     response = client.post(
-        "/admin/inbound/inboundtoken/add/", {"name": "Mailgun", "active": "on"}, follow=True
+        "/admin/apitokens/apitoken/add/",
+        {"name": "Mailgun", "scopes": ["inbound:email"]},
+        follow=True,
     )
     page = response.content.decode()
-    row = InboundToken.objects.get()
+    row = ApiToken.objects.get()
     assert "shown only once" in page
     secret = page.split("<code>")[1].split("</code>")[0]
-    assert InboundToken.objects.authenticate(secret) == row
+    assert secret.startswith("inb_")
+    assert ApiToken.objects.authenticate(secret) == row
+    assert post(Client(), message("gmail_reply"), secret).status_code == 200
     assert Permission.objects.filter(codename="view_inboundemail").exists()
 
 

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from apitokens.models import ApiToken
 from conftest import make_user
-from support.status.models import AlertmanagerToken, Incident, IncidentTemplate
+from support.status.models import Incident, IncidentTemplate
 
 from .conftest import open_incident
 
@@ -46,7 +47,7 @@ def test_admin_pages_open(admin_client, web):
         f"/admin/status/incident/{incident.pk}/change/",
         "/admin/status/incidenttemplate/add/",
         "/admin/status/subscriber/",
-        "/admin/status/alertmanagertoken/add/",
+        "/admin/apitokens/apitoken/add/",
     ]:
         assert admin_client.get(url).status_code == 200, url
 
@@ -108,12 +109,14 @@ def test_maintenance_needs_a_window_and_maintenance_statuses(admin_client, web):
 @pytest.mark.django_db
 def test_token_is_shown_once_and_stored_hashed(admin_client):
     response = admin_client.post(
-        "/admin/status/alertmanagertoken/add/", {"name": "prometheus"}, follow=True
+        "/admin/apitokens/apitoken/add/",
+        {"name": "prometheus", "scopes": ["alertmanager"]},
+        follow=True,
     )
     text = response.content.decode()
-    token = AlertmanagerToken.objects.get()
-    raw = text.split("shown again: ")[1].split("<")[0].strip()
+    token = ApiToken.objects.get()
+    raw = text.split("<code>")[1].split("</code>")[0]
     assert raw.startswith("am_") and raw not in token.token_hash
-    assert AlertmanagerToken.objects.find(raw) == token
-    page = admin_client.get(f"/admin/status/alertmanagertoken/{token.pk}/change/")
+    assert ApiToken.objects.authenticate(raw) == token
+    page = admin_client.get(f"/admin/apitokens/apitoken/{token.pk}/change/")
     assert raw not in page.content.decode()

@@ -2,16 +2,15 @@ import json
 
 import pytest
 
-from support.status.models import AlertmanagerToken, Incident, IncidentUpdate
+from apitokens.models import ApiToken, create_token
+from support.status.models import Incident, IncidentUpdate
 
 URL = "/status/api/alertmanager/"
 
 
 @pytest.fixture
 def token(db):
-    token = AlertmanagerToken(name="prometheus", publish=True)
-    raw = token.set_new_token()
-    token.save()
+    _token, raw = create_token(name="prometheus", scopes=["alertmanager:publish"])
     return raw
 
 
@@ -94,9 +93,7 @@ def test_severity_change_updates_and_resolution_resolves_idempotently(client, we
 
 @pytest.mark.django_db
 def test_draft_tokens_keep_incidents_as_drafts(client, web):
-    draft_token = AlertmanagerToken(name="staging")
-    raw = draft_token.set_new_token()
-    draft_token.save()
+    _draft_token, raw = create_token(name="staging", scopes=["alertmanager"])
     post(client, payload(alert()), raw)
     incident = Incident.objects.get()
     assert not incident.is_published
@@ -119,7 +116,7 @@ def test_alerts_for_unknown_components_are_ignored(client, web, token):
 @pytest.mark.django_db
 def test_missing_wrong_or_revoked_token_is_refused(client, web, token, bad):
     if bad == "revoked":
-        AlertmanagerToken.objects.update(revoked_at="2026-01-01T00:00Z")
+        ApiToken.objects.update(revoked_at="2026-01-01T00:00Z")
         bad = token
     response = post(client, payload(alert()), bad)
     assert response.status_code == 401
