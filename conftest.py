@@ -61,12 +61,35 @@ def send_queued_mail(db):
     return send
 
 
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture(autouse=True)
-def clear_cache():
+def clear_cache(settings):
+    """Each test starts with an empty cache of its own.
+
+    Tests run in one process, where a local-memory cache behaves as the shared one
+    does and adds no queries to the counts; tests about sharing the cache between
+    processes use the `database_cache` fixture (or start servers of their own).
+    """
     from django.core.cache import cache
 
+    settings.CACHES = LOCAL_CACHE
     cache.clear()
     yield
+    if settings.CACHES == LOCAL_CACHE:
+        cache.clear()
+
+
+@pytest.fixture
+def database_cache(settings, transactional_db):
+    """The embedded default: the cache table in the test database (portal.cache)."""
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": django_settings.DATABASE_CACHE}
+    cache.clear()
+    yield cache
     cache.clear()
 
 

@@ -1,8 +1,12 @@
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
+
+from portal import ratelimit
 
 
 def on_site_url(url):
@@ -12,6 +16,12 @@ def on_site_url(url):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        """Staff work in the back office; customers start on their dashboard."""
+        if request.user.is_authenticated and request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
     def is_open_for_signup(self, request):
         """SIGNUP_MODE "invitation": only someone who followed a valid invitation signs up."""
         if settings.SIGNUP_MODE == "invitation":
@@ -42,3 +52,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if "signup_url" in context:
             context["signup_url"] = on_site_url(context["signup_url"])
         return super().send_mail(template_prefix, email, context)
+
+    def validation_error(self, code, *args):
+        """allauth's limits show as a form error: the page is then answered with 429."""
+        if code in ratelimit.ALLAUTH_LIMIT_CODES and context.request is not None:
+            ratelimit.mark_limited(context.request)
+        return super().validation_error(code, *args)

@@ -1,31 +1,46 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from .models import Invitation, Membership, Organization, Service, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(TabularInline):
     model = Service
     extra = 0
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(TabularInline):
     model = Invitation
     extra = 0
     fields = ["email", "role", "invited_by", "created_at", "accepted_at"]
     readonly_fields = ["invited_by", "created_at", "accepted_at"]
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "language", "time_zone", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]
@@ -46,7 +61,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ModelAdmin):
     list_display = ["name", "tier", "account_manager", "member_count", "created_at"]
     list_filter = ["tier", "account_manager"]
     search_fields = ["name", "memberships__user__email", "services__name"]
@@ -68,7 +83,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModelAdmin):
     list_display = ["name", "kind", "organization", "region", "identifier"]
     list_filter = ["kind", "region", "organization__tier"]
     search_fields = ["name", "identifier", "organization__name"]
@@ -77,7 +92,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization__tier"]
     search_fields = ["user__email", "organization__name"]

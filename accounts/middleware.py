@@ -19,7 +19,8 @@ class CurrentOrganizationMiddleware:
         request.memberships = []
         request.membership = None
         request.organization = None
-        if request.user.is_authenticated:
+        in_back_office = request.path.startswith("/admin/") and request.user.is_staff
+        if request.user.is_authenticated and not in_back_office:  # the admin is not scoped
             request.memberships = list(request.user.memberships_with_organizations())
             request.membership = request.user.pick_current(request.memberships)
             if request.membership:

@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from .forms import AdminTokenForm
 from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     form = AdminTokenForm
     list_display = ["name", "hint", "scope_list", "organization", "state", "last_used_at"]
     list_filter = [

@@ -3,7 +3,7 @@
 Every value that differs between machines comes from an environment variable;
 the README's configuration table lists them all. Without any variable set the
 portal runs on embedded defaults: SQLite under var/, django-q2's ORM broker,
-a local-memory cache and email written to files under var/mail/.
+a cache table in that database and email written to files under var/mail/.
 """
 
 import os
@@ -59,6 +59,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Hosting Support Portal")
 
 INSTALLED_APPS = [
+    "unfold",  # the back office theme; before django.contrib.admin so its templates win
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "support.inbound",
     "support.surveys",
     "support.oncall",
+    "support.reports",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -142,8 +145,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# Cache and task queue: Redis when REDIS_URL is set, otherwise local memory and the ORM broker.
+# Cache and task queue: Redis when REDIS_URL is set, otherwise the database (cache table and
+# django-q2's ORM broker).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_CACHE = {
+    "BACKEND": "portal.cache.SharedDatabaseCache",
+    "LOCATION": "portal_cache",
+    "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -153,7 +162,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One table in the database, shared by every worker (see portal/cache.py); the
+    # migration portal 0001 creates it.
+    CACHES = {"default": DATABASE_CACHE}
 
 Q_CLUSTER = {
     "name": "portal",
@@ -226,6 +237,24 @@ USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
 
+# The back office (django-unfold): sidebar grouped by work, dashboard on the admin index.
+UNFOLD = {
+    "SITE_TITLE": "portal.backoffice.site_title",
+    "SITE_HEADER": "portal.backoffice.site_title",
+    "SITE_SYMBOL": "support_agent",
+    "SITE_URL": "/",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "DASHBOARD_CALLBACK": "portal.backoffice.dashboard_callback",
+    "STYLES": ["portal.backoffice.styles"],
+    "SCRIPTS": ["portal.backoffice.scripts"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "portal.backoffice.navigation",
+    },
+}
+
 # Static and uploaded files.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -267,6 +296,10 @@ if INBOUND_UNKNOWN_SENDERS not in ("triage", "reply"):
     raise ImproperlyConfigured('INBOUND_UNKNOWN_SENDERS must be "triage" or "reply".')
 INBOUND_RATE_LIMIT = env_int("INBOUND_RATE_LIMIT", 20)  # messages per sender and window
 INBOUND_RATE_LIMIT_WINDOW = env_int("INBOUND_RATE_LIMIT_WINDOW", 3600)  # seconds
+# The portal's own rate limits (portal/ratelimit.py): (requests, seconds) per client IP.
+TOKEN_ENDPOINT_RATE_LIMIT = (env_int("TOKEN_ENDPOINT_RATE_LIMIT", 120), 60)
+KB_VOTE_RATE_LIMIT = (env_int("KB_VOTE_RATE_LIMIT", 30), 600)
+KB_SUGGEST_RATE_LIMIT = (env_int("KB_SUGGEST_RATE_LIMIT", 120), 60)
 INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 
 # Security.
@@ -280,7 +313,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -354,3 +387,62 @@ TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)
 ONCALL_ACK_MINUTES = env_int("ONCALL_ACK_MINUTES", 5)
 ONCALL_ACK_LINK_HOURS = env_int("ONCALL_ACK_LINK_HOURS", 24)
 ONCALL_UPDATE_REMINDER_MINUTES = env_int("ONCALL_UPDATE_REMINDER_MINUTES", 5)
+
+# Running at scale: shared file storage, a read replica, JSON logs and Prometheus metrics.
+# Files: S3-compatible object storage when S3_BUCKET is set, else MEDIA_ROOT on this node.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            # Path-style addressing suits MinIO, Ceph and other self-hosted stores.
+            "addressing_style": os.environ.get(
+                "S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto"
+            ),
+            "default_acl": None,  # the bucket stays private; the portal streams every download
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# How many web nodes this deployment runs; the deploy checks ask for shared storage above 1.
+WEB_NODES = env_int("WEB_NODES", 1)
+
+# A read replica for reports and other heavy read-only pages (portal.db.reads_from_replica).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 30)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.db.ReplicaRouter"]
+    MIDDLEWARE.append("portal.db.PinToPrimaryMiddleware")
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "text" or "json".')
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Prometheus metrics at /metrics, for callers sending "Authorization: Bearer METRICS_TOKEN".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+    PROMETHEUS_EXPORT_MIGRATIONS = False

@@ -7,10 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from support.kb.sitemaps import sitemaps as kb_sitemaps
 from support.status.sitemaps import sitemaps as status_sitemaps
 
-from . import views
+from . import metrics, views
 
 # Public pages for search engines; each app adds its sections here.
 sitemaps = {**kb_sitemaps, **status_sitemaps}
+
+# allauth's rate-limited answers (and ours) share one 429 page with Retry-After.
+handler429 = "portal.ratelimit.handler429"
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
@@ -20,6 +23,7 @@ admin.site.index_title = _("Back office")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("apitokens.urls")),
@@ -31,11 +35,13 @@ urlpatterns = [
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
     path("oncall/", include("support.oncall.urls")),
+    path("reports/", include("support.reports.urls")),
     path(
         "sitemap.xml",
         sitemap,
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("admin/reports/", include("support.reports.staff_urls")),
     path("admin/", admin.site.urls),
 ]

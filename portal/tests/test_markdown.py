@@ -44,3 +44,16 @@ def test_table_of_contents_links_to_heading_anchors():
 def test_unicode_round_trips():
     text = "重置密码 🚀 مرحبا"
     assert text in render_markdown(text)
+
+
+def test_images_become_links_and_never_load():
+    """Before: `<img src="https://…">` in a customer's text loaded in staff views."""
+    html = render_markdown(
+        '![Error <page>](https://tracker.example/p.png "t")\n\n<img src="https://x.example/a.gif">'
+    )
+    assert "<img" not in html
+    assert (
+        '<a href="https://tracker.example/p.png" rel="noopener noreferrer nofollow">'
+        "Image: Error &lt;page&gt;</a>"
+    ) in html
+    assert '<a href="https://x.example/a.gif" rel="noopener noreferrer nofollow">Image</a>' in html

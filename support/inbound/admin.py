@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
 
 from . import routing
 from .forms import TriageForm
@@ -18,7 +19,7 @@ from .parsing import UnparseableEmail, parse_email
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(ModelAdmin):
     list_display = [
         "received_at",
         "from_address",
@@ -64,7 +65,18 @@ class InboundEmailAdmin(admin.ModelAdmin):
         ),
         (
             _("Delivery"),
-            {"fields": ["received_at", "source", "sent_at", "message_id", "size", "sha256"]},
+            {
+                "fields": [
+                    "received_at",
+                    "source",
+                    "sent_at",
+                    "message_id",
+                    "size",
+                    "charsets",
+                    "content_hash",
+                    "sha256",
+                ]
+            },
         ),
     ]
     readonly_fields = [name for _section, options in fieldsets for name in options["fields"]]

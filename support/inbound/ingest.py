@@ -3,7 +3,14 @@
 `ingest` stores the raw message first (committed on its own, so nothing is ever
 lost), then decides and applies what to do in a second transaction: if that
 part fails, the stored message says why and can be processed again from the
-admin. The same Message-ID (or, without one, the same bytes) is stored once.
+admin.
+
+A message is identified by its content hash (`content_hash`): the Message-ID
+plus what the sender wrote, without the headers servers add in transit. The same
+message delivered twice (through IMAP and the pipe, or re-fetched) is stored
+once; a different message that reuses a Message-ID (broken mailers, templates,
+forged ids) is stored as its own entry. `entry.created` tells the caller which
+happened.
 """
 
 import hashlib
@@ -12,8 +19,9 @@ import re
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DataError, IntegrityError, transaction
+
+from portal import ratelimit
 
 from . import routing
 from .models import InboundEmail
@@ -24,18 +32,21 @@ Status = InboundEmail.Status
 
 
 def ingest(raw, source):
-    """Store one raw RFC 822 message and route it; return its InboundEmail (existing if seen)."""
+    """Store one raw RFC 822 message and route it; return its InboundEmail.
+
+    `entry.created` is False when this very message was stored before (nothing was done).
+    """
     raw = bytes(raw)
-    digest = hashlib.sha256(raw).hexdigest()
-    parsed, error = _parse(raw)
-    message_id = parsed.message_id if parsed else _message_id_of_broken(raw)
-    existing = _already_stored(message_id, digest)
+    digest = content_hash(raw)
+    existing = _already_stored(digest)
     if existing is not None:
         return existing
+    parsed, error = _parse(raw)
+    message_id = parsed.message_id if parsed else _message_id_of_broken(raw)
     try:
         entry = _store(raw, source, digest, message_id, parsed)
     except IntegrityError:  # the same message arriving twice at the same moment
-        existing = _already_stored(message_id, digest)
+        existing = _already_stored(digest)
         if existing is None:
             raise
         return existing
@@ -43,6 +54,7 @@ def ingest(raw, source):
         log.exception("Inbound email stored without its headers")
         parsed, error = None, f"Could not store the headers: {problem!r}"
         entry = _store(raw, source, digest, "", None)
+    entry.created = True
     if parsed is None:
         entry.mark(Status.FAILED, error)
         return entry
@@ -91,7 +103,9 @@ def _store(raw, source, digest, message_id, parsed):
         return InboundEmail.objects.create(
             source=source,
             message_id=message_id[:255],
-            sha256=digest,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            content_hash=digest,
+            charsets=parsed.charset_summary if parsed else "",
             raw=raw,
             size=len(raw),
             from_address=parsed.from_address if parsed else "",
@@ -103,15 +117,10 @@ def _store(raw, source, digest, message_id, parsed):
 
 def rate_limited(address):
     """True once a sender has sent more than INBOUND_RATE_LIMIT messages in the window."""
-    key = "inbound:rate:" + hashlib.sha256(address.lower().encode()).hexdigest()
-    window = settings.INBOUND_RATE_LIMIT_WINDOW
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count > settings.INBOUND_RATE_LIMIT
+    limit = ratelimit.Limit(
+        "inbound-sender", settings.INBOUND_RATE_LIMIT, settings.INBOUND_RATE_LIMIT_WINDOW
+    )
+    return bool(ratelimit.hit(limit, address))
 
 
 def own_address(address):
@@ -129,10 +138,44 @@ def _parse(raw):
         return None, f"Could not be parsed (parser error): {error!r}"
 
 
-def _already_stored(message_id, digest):
-    if message_id:
-        return InboundEmail.objects.filter(message_id=message_id[:255]).first()
-    return InboundEmail.objects.filter(message_id="", sha256=digest).first()
+def _already_stored(digest):
+    existing = InboundEmail.objects.filter(content_hash=digest).first()
+    if existing is not None:
+        existing.created = False
+    return existing
+
+
+# What the sender wrote; every other header is added or rewritten in transit.
+CONTENT_HEADERS = {
+    b"message-id",
+    b"from",
+    b"sender",
+    b"reply-to",
+    b"to",
+    b"cc",
+    b"subject",
+    b"date",
+    b"in-reply-to",
+    b"references",
+    b"content-type",
+}
+
+
+def content_hash(raw):
+    """SHA-256 of the message without its transit headers (Received, Delivered-To, DKIM,
+    Authentication-Results…), line endings and trailing blanks normalised."""
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    head, _blank, body = raw.partition(b"\n\n")
+    unfolded = re.sub(rb"\n[ \t]+", b" ", head).split(b"\n")
+    kept = sorted(
+        b" ".join(line.split())
+        for line in unfolded
+        if line.split(b":", 1)[0].strip().lower() in CONTENT_HEADERS
+    )
+    if not kept:  # not a mail message: only the exact bytes identify it
+        return hashlib.sha256(raw).hexdigest()
+    body = b"\n".join(line.rstrip() for line in body.split(b"\n")).strip()
+    return hashlib.sha256(b"\n".join(kept) + b"\n\n" + body).hexdigest()
 
 
 def _message_id_of_broken(raw):

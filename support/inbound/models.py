@@ -1,5 +1,4 @@
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,8 +45,23 @@ class InboundEmail(models.Model):
         _("decision"), max_length=20, choices=Action.choices, default=Action.NONE, blank=True
     )
     reason = models.TextField(_("reason or error"), blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     sha256 = models.CharField(_("SHA-256 of the message"), max_length=64, db_index=True)
+    content_hash = models.CharField(
+        _("content hash"),
+        max_length=64,
+        unique=True,
+        help_text=_(
+            "SHA-256 of what the sender wrote (Message-ID, addresses, subject, date, body), "
+            "without the headers servers add on the way: the same message delivered twice has "
+            "the same hash, another message reusing a Message-ID does not."
+        ),
+    )
+    charsets = models.TextField(
+        _("charsets"),
+        blank=True,
+        help_text=_("How each piece of text was decoded from the original bytes, and why."),
+    )
     from_address = models.EmailField(_("from"), max_length=254, blank=True, db_index=True)
     from_name = models.CharField(_("sender name"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=998, blank=True)
@@ -87,17 +101,16 @@ class InboundEmail(models.Model):
         verbose_name = _("inbound email")
         verbose_name_plural = _("inbound emails")
         ordering = ["-received_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["message_id"],
-                condition=~Q(message_id=""),
-                name="inbound_unique_message_id",
-            )
-        ]
         indexes = [models.Index(fields=["status", "-received_at"])]
 
     def __str__(self):
         return self.subject or str(_("(no subject)"))
+
+    def same_message_id(self):
+        """Other stored messages with this Message-ID (and other content)."""
+        if not self.message_id:
+            return InboundEmail.objects.none()
+        return InboundEmail.objects.filter(message_id=self.message_id).exclude(pk=self.pk)
 
     @property
     def raw_bytes(self):

@@ -2,15 +2,22 @@
 the message was sent by a machine.
 
 Built on the standard library's parser with the compat32 policy, which never
-raises on malformed input; every header and body is decoded here, on purpose:
-mail labelled GB2312 or GBK routinely contains GB18030 characters, Big5 mail
-contains Microsoft's CP950 extensions and "ISO-8859-1" is really Windows-1252,
-so each label is read as the superset actually in use, and bytes that still
-don't decode are replaced rather than raising. Only a message with no usable
-header block or no sender raises UnparseableEmail (the caller keeps it anyway).
+raises on malformed input; but every header, parameter and body is decoded here
+from its raw bytes, by the one rule in `decoding.py` (UTF-8 first, then the
+charsets the message names, then a detector), so no text is destroyed before
+we see it.
+
+Broken header blocks are repaired before parsing (a text line before the first
+header is dropped, a continuation line without indentation is folded into the
+header above it), and the sender is read leniently: From, else Sender, else
+Reply-To; a bare `Name addr@example.com`, or several addresses where one is
+expected, give the first address. Machine-sent mail (bounces, read receipts,
+auto-replies) is recognised before the sender is required, so a bounce from a
+domainless `MAILER-DAEMON` is ignored as automatic rather than failed. Only a
+message with no usable header block, or a person's message with no sender,
+raises UnparseableEmail (the caller keeps it anyway).
 """
 
-import codecs
 import email
 import email.policy
 import mimetypes
@@ -18,27 +25,25 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
+from .decoding import MessageDecoder, charsets_named_in, header_text
 from .htmltext import html_to_text
 from .quotes import is_forward, strip_quotes
 
-# Python codec name of the label → the superset that mail labelled so is really written in.
-SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "big5": "cp950",
-    "iso8859-1": "cp1252",
-    "ascii": "utf-8",
-    "euc_kr": "cp949",
-    "shift_jis": "cp932",
-    "tis-620": "cp874",
-}
-ALIASES = {"x-gbk": "gbk", "gb_2312-80": "gb2312", "x-big5": "big5"}
 ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+$")
+ADDRESS_IN_TEXT = re.compile(r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[^@\s<>()\[\],;:\"']+")
+HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "auto_reply", "list"}
 MACHINE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+SENDER_HEADERS = ("From", "Sender", "Reply-To")
+# Subjects of read receipts: Outlook, Thunderbird, Apple Mail, Gmail, in our languages.
+READ_RECEIPT_SUBJECT = re.compile(
+    r"^\s*(read|gelesen|lu|leído|leido|lido|letto|已读|已讀|開封済み|읽음)\s*[:：]"
+    r"|^\s*(return receipt|read receipt|lesebestätigung|accusé de lecture|已读回执)",
+    re.IGNORECASE,
+)
+MAX_FILENAME_CHARACTERS = 200
 
 
 class UnparseableEmail(ValueError):
@@ -66,6 +71,7 @@ class ParsedEmail:
     subject: str = ""
     from_address: str = ""
     from_name: str = ""
+    sender_header: str = "From"  # the header the sender was read from
     reply_to: str = ""
     to: list = field(default_factory=list)
     cc: list = field(default_factory=list)
@@ -77,6 +83,7 @@ class ParsedEmail:
     is_automatic: bool = False
     automatic_reason: str = ""
     headers: dict = field(default_factory=dict)
+    decoding: list = field(default_factory=list)  # how each piece of text was decoded
 
     @property
     def thread_ids(self):
@@ -85,33 +92,52 @@ class ParsedEmail:
         ids += [ref for ref in reversed(self.references) if ref not in ids]
         return ids
 
+    @property
+    def charset_summary(self):
+        """One line for staff: which charset each decoded piece was read in, and why."""
+        return "; ".join(self.decoding)
+
 
 def parse_email(raw):
     """Parse raw message bytes; raise UnparseableEmail only when nobody sent it."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
-    raw = raw.lstrip(b"\r\n\t ")
+    raw = repair_header_block(raw.lstrip(b"\r\n\t "))
     if not raw or not re.match(rb"^(From |[!-9;-~]+:)", raw):
         raise UnparseableEmail("The data does not start with a mail header.")
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    from_name, from_address = _first_address(message.get_all("From", []))
-    if not from_address:
-        raise UnparseableEmail("The message has no sender address (From header).")
+    parts = list(message.walk())
+    raw_values = [value for part in parts for _name, value in raw_items(part)]
+    decoder = MessageDecoder(
+        named=charsets_named_in(raw_values, parts),
+        sample=b"\n".join(value for value in raw_values if not value.isascii()),
+    )
+    headers = _Headers(message, decoder)
 
+    sender_header, (from_name, from_address) = _sender(headers)
+    reason = automatic_reason(message, headers, from_address)
+    if not from_address:
+        machine = _machine_name(headers.text("From"))
+        if not (reason and machine):
+            raise UnparseableEmail("The message has no sender address (From header).")
+        from_name, from_address, sender_header = headers.text("From").strip(), machine, "From"
     parsed = ParsedEmail(
-        message_id=_message_id(header_text(message.get("Message-ID", ""))),
-        in_reply_to=_message_id(header_text(message.get("In-Reply-To", ""))),
-        references=_message_ids(header_text(message.get("References", ""))),
-        subject=_one_line(header_text(message.get("Subject", ""))),
+        message_id=_message_id(headers.text("Message-ID")),
+        in_reply_to=_message_id(headers.text("In-Reply-To")),
+        references=_message_ids(headers.text("References")),
+        subject=_one_line(headers.text("Subject", what="subject")),
         from_address=from_address,
         from_name=from_name,
-        reply_to=_first_address(message.get_all("Reply-To", []))[1],
-        to=_addresses(message.get_all("To", [])),
-        cc=_addresses(message.get_all("Cc", [])),
-        date=_date(message.get("Date")),
-        headers={name.lower(): header_text(value) for name, value in message.items()},
+        sender_header=sender_header,
+        reply_to=_first_address(headers.addresses("Reply-To"))[1],
+        to=headers.addresses("To"),
+        cc=headers.addresses("Cc"),
+        date=_date(headers.text("Date")),
+        headers={name.lower(): header_text(value, decoder) for name, value in raw_items(message)},
+        automatic_reason=reason,
+        is_automatic=bool(reason),
     )
-    body = _Body()
+    body = _Body(decoder)
     body.collect(message)
     parsed.html = body.html
     parsed.attachments = body.attachments
@@ -126,107 +152,136 @@ def parse_email(raw):
     parsed.text = parsed.full_text if is_forward(parsed.subject) else strip_quotes(quoted_free)
     if not parsed.text:
         parsed.text = parsed.full_text
-    parsed.automatic_reason = automatic_reason(message, from_address)
-    parsed.is_automatic = bool(parsed.automatic_reason)
+    if sender_header != "From":
+        decoder.decisions.append(f"sender: read from {sender_header} (no usable From)")
+    parsed.decoding = decoder.decisions
     return parsed
 
 
-def automatic_reason(message, from_address):
+def repair_header_block(raw):
+    """Mend the header block the way other mail programs read it.
+
+    A line of text before the first header (``---- Original email message ----``)
+    is dropped, and a line without indentation that is followed by more headers is a
+    continuation of the header above it (else the stdlib ends the headers there and
+    the From below it is lost).
+    """
+    end = re.search(rb"\r?\n\r?\n", raw)
+    block_end = end.start() if end else len(raw)
+    lines = raw[:block_end].splitlines(keepends=True)
+    if lines and not (lines[0].startswith(b"From ") or HEADER_LINE.match(lines[0])):
+        first = next((i for i, line in enumerate(lines[:4]) if HEADER_LINE.match(line)), None)
+        if first is None:
+            return raw
+        lines = lines[first:]
+    is_header = [bool(HEADER_LINE.match(line)) for line in lines]
+    for index, line in enumerate(lines):
+        folded = index and not is_header[index] and line[:1] not in (b" ", b"\t")
+        if folded and any(is_header[index + 1 :]):
+            lines[index] = b" " + line
+    return b"".join(lines) + raw[block_end:]
+
+
+def raw_items(part):
+    """(name, raw bytes) for each header of `part`, exactly as it arrived."""
+    for name, value in part.raw_items():
+        if isinstance(value, str):
+            value = value.encode("utf-8", "surrogateescape")
+        else:  # an email.header.Header from a constructed message
+            value = str(value).encode("utf-8", "surrogateescape")
+        yield name, value
+
+
+class _Headers:
+    """A message's headers read from their raw bytes with the message's decoder."""
+
+    def __init__(self, message, decoder):
+        self.decoder = decoder
+        self.raw = {}
+        for name, value in raw_items(message):
+            self.raw.setdefault(name.lower(), []).append(value)
+
+    def text(self, name, what=""):
+        values = self.raw.get(name.lower())
+        return header_text(values[0], self.decoder, what).replace("\x00", "") if values else ""
+
+    def addresses(self, name):
+        return _addresses(self.raw.get(name.lower(), []), self.decoder)
+
+
+def _sender(headers):
+    for name in SENDER_HEADERS:
+        found = _first_address(headers.addresses(name))
+        if found[1]:
+            return name, found
+    return "From", ("", "")
+
+
+def _machine_name(text):
+    """ "mailer-daemon" for a domainless machine sender such as `MAILER-DAEMON (Mail …)`."""
+    words = re.findall(r"[\w.-]+", text.lower())
+    return next((word for word in words if word in MACHINE_SENDERS), "")
+
+
+def automatic_reason(message, headers, from_address):
     """Why this message was sent by a machine (so it must never be answered), or ""."""
-    auto_submitted = header_text(message.get("Auto-Submitted", "")).strip().lower()
+    auto_submitted = headers.text("Auto-Submitted").strip().lower()
     if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    precedence = header_text(message.get("Precedence", "")).strip().lower()
+    precedence = headers.text("Precedence").strip().lower()
     if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        value = header_text(message.get(name, "")).strip()
+        value = headers.text(name).strip()
         if value and value.lower() not in ("no", "none", "false"):
             return f"{name}: {value}"
-    return_path = message.get("Return-Path")
-    if return_path is not None and header_text(return_path).strip() in ("<>", ""):
+    report = _report_kind(message)
+    if report:
+        return report
+    if "return-path" in headers.raw and headers.text("Return-Path").strip() in ("<>", ""):
         return "null return path (Return-Path: <>)"
-    if from_address.split("@")[0].lower() in MACHINE_SENDERS:
-        return f"sent by {from_address}"
-    if message.get_content_type() == "multipart/report":
-        return "delivery or read report (multipart/report)"
+    if headers.text("X-Failed-Recipients").strip():
+        return "delivery failure (X-Failed-Recipients)"
+    machine = from_address.split("@")[0] if from_address else _machine_name(headers.text("From"))
+    if machine.lower() in MACHINE_SENDERS:
+        return f"sent by {from_address or machine}"
+    if READ_RECEIPT_SUBJECT.match(headers.text("Subject")) and _outlook_receipt(message, headers):
+        return "read receipt (Outlook)"
     return ""
 
 
-# Decoding ------------------------------------------------------------------
+def _report_kind(message):
+    """A delivery status notification or a read receipt (RFC 3464, RFC 8098), or ""."""
+    kinds = set()
+    for part in message.walk():
+        content_type = part.get_content_type()
+        if content_type == "multipart/report":
+            kinds.add(str(part.get_param("report-type") or "").lower())
+        elif content_type in ("message/delivery-status", "message/global-delivery-status"):
+            kinds.add("delivery-status")
+        elif content_type in ("message/disposition-notification", "message/global-disposition"):
+            kinds.add("disposition-notification")
+    if "disposition-notification" in kinds:
+        return "read receipt (disposition notification)"
+    if "delivery-status" in kinds:
+        return "delivery status notification (bounce)"
+    if kinds:
+        return "report (multipart/report)"
+    return ""
 
 
-def decode_bytes(data, charset=None):
-    """Bytes → str in the given charset (or its superset); never raises.
-
-    Unlabelled bytes are tried as UTF-8, then as GB18030 when that gives Chinese
-    text, then as Windows-1252 (which decodes nearly anything).
-    """
-    name = _codec_name(charset)
-    if not name:
-        for candidate, plausible in (("utf-8", None), ("gb18030", _chinese), ("cp1252", None)):
-            try:
-                text = data.decode(candidate)
-            except UnicodeDecodeError:
-                continue
-            if plausible is None or plausible(text):
-                return text
-        return data.decode("utf-8", "replace")
-    candidates = [SUPERSETS.get(name, name), "big5hkscs" if name == "big5" else "utf-8"]
-    for candidate in candidates:
-        try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode(candidates[0], "replace")
-
-
-def _chinese(text):
-    """True when every non-ASCII character is a CJK ideograph or CJK punctuation."""
-    return all(
-        ord(char) < 128 or "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
-        for char in text
+def _outlook_receipt(message, headers):
+    """Outlook sends read receipts as "Read: …" with the receipt itself in TNEF (winmail.dat)."""
+    content_class = headers.text("Content-Class").lower()
+    if "mdn" in content_class or "report" in content_class:
+        return True
+    return any(
+        part.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef")
+        for part in message.walk()
     )
 
 
-def _codec_name(charset):
-    if not charset:
-        return ""
-    charset = str(charset).strip().strip('"').lower()
-    if charset in ("unknown-8bit", "x-unknown", "unknown", "8bit", "default"):
-        return ""
-    charset = ALIASES.get(charset, charset)
-    try:
-        return codecs.lookup(charset).name
-    except (LookupError, ValueError):
-        return ""
-
-
-def header_text(value):
-    """Any header value (RFC 2047 encoded words, raw 8-bit bytes, Header objects) → str."""
-    return _decode_header_value(value).replace("\x00", "")
-
-
-def _decode_header_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, email.header.Header):  # compat32's wrapper for raw 8-bit headers
-        return "".join(decode_bytes(chunk, charset) for chunk, charset in decode_header(value))
-    value = str(value)
-    if any("\udc80" <= char <= "\udcff" for char in value):  # raw 8-bit bytes in the header
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
-    if "=?" not in value:
-        return value
-    # Some mailers glue encoded words together; the decoder needs a space between them.
-    value = value.replace("?==?", "?= =?")
-    try:
-        parts = decode_header(value)
-    except Exception:
-        return value
-    return "".join(
-        decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
-        for chunk, charset in parts
-    )
+# Addresses, ids, dates -------------------------------------------------------
 
 
 def _one_line(text):
@@ -245,24 +300,50 @@ def _message_ids(value):
     return [item[:900] for item in found]
 
 
-def _first_address(values):
-    addresses = _addresses(values)
+def _first_address(addresses):
     return addresses[0] if addresses else ("", "")
 
 
-def _addresses(values):
-    """[(name, address)]: split first, then decode, so "=?…?=" names with commas stay whole."""
-    texts = [
-        header_text(v) if isinstance(v, email.header.Header) else str(v).replace("\x00", "")
-        for v in values
-    ]
-    texts = [header_text(t) if any("\udc80" <= c <= "\udcff" for c in t) else t for t in texts]
+def _addresses(raw_values, decoder):
+    """[(name, address)] from raw header values, leniently.
+
+    Split first, then decode the names, so "=?…?=" names with commas stay whole. When
+    the standard parser finds no valid address (a bare `Name addr@example.com`, two
+    addresses separated by a space), every address-shaped word is taken in order.
+    """
     result = []
-    for name, address in getaddresses(texts):
-        address = address.strip().strip("<>").lower()
-        if ADDRESS.match(address):
-            result.append((_one_line(header_text(name)).strip('"'), address[:254]))
+    for raw in raw_values:
+        text = re.sub(r"\r?\n(?=[ \t])", "", raw.decode("ascii", "surrogateescape"))
+        text = text.replace("\x00", "")
+        found = []
+        for name, address in getaddresses([text]):
+            address = _address(address)
+            if ADDRESS.match(address):
+                found.append((_name(name, decoder), address[:254]))
+        if not found:
+            # Never a piece of an impossible address: `<power quadrant system@x.com>`.
+            text = re.sub(r"<[^<>]*\s[^<>]*>", " ", text)
+            for match in ADDRESS_IN_TEXT.finditer(text):
+                name = text[: match.start()].strip(" \t<>\"',") if not found else ""
+                address = _address(match.group(0))
+                if address:
+                    found.append((_name(name, decoder), address))
+        result += found
     return result
+
+
+def _address(text):
+    """An address as text: raw UTF-8 (internationalised addresses) decoded, else ""."""
+    raw = text.strip().strip("<>").lower().encode("ascii", "surrogateescape")
+    try:
+        return raw.decode("utf-8")[:254]
+    except UnicodeDecodeError:
+        return ""
+
+
+def _name(name, decoder):
+    raw = name.encode("ascii", "surrogateescape")
+    return _one_line(header_text(raw, decoder, "sender name")).strip('"').strip()
 
 
 def _date(value):
@@ -270,7 +351,7 @@ def _date(value):
     if not value:
         return None
     try:
-        parsed = parsedate_to_datetime(header_text(value))
+        parsed = parsedate_to_datetime(value)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         parsed.astimezone(UTC)  # e.g. 31 Dec 9999 -1200 is past the end of time
@@ -279,11 +360,17 @@ def _date(value):
     return parsed
 
 
+def decode_bytes(data, charset=None):
+    """Bytes → str by the decoding rule (see decoding.py); never raises."""
+    return MessageDecoder().text(data, charset)
+
+
 # Bodies and attachments ------------------------------------------------------
 
 
 class _Body:
-    def __init__(self):
+    def __init__(self, decoder):
+        self.decoder = decoder
         self.plain = ""
         self.html = ""
         self.attachments = []
@@ -297,19 +384,19 @@ class _Body:
                 for child in part.get_payload():
                     self.collect(child)
             return
-        if _is_attachment(part):
-            self.attachments.append(_attachment(part, len(self.attachments) + 1))
+        if _is_attachment(part, self.decoder):
+            self.attachments.append(_attachment(part, len(self.attachments) + 1, self.decoder))
         elif content_type == "text/html":
-            self.html += _text(part)
+            self.html += self._text(part, "html body")
         else:
-            text = _text(part)
+            text = self._text(part, "body")
             self.plain += ("\n" if self.plain and text else "") + text
 
     def _alternative(self, part):
         """One text and one HTML rendering of the same thing: take each once."""
         branches = []
         for child in part.get_payload():
-            branch = _Body()
+            branch = _Body(self.decoder)
             branch.collect(child)
             branches.append(branch)
         self.plain += next((b.plain for b in branches if b.plain.strip()), "")
@@ -317,22 +404,20 @@ class _Body:
         for branch in branches:
             self.attachments += branch.attachments
 
+    def _text(self, part, what):
+        """A text part, decoded; NUL characters dropped (the database refuses them in text)."""
+        text = self.decoder.text(_payload_bytes(part), _charset_of(part), what)
+        return text.replace("\r\n", "\n").replace("\x00", "")
 
-def _is_attachment(part):
+
+def _is_attachment(part, decoder):
     """Body text is text/* neither marked as an attachment nor named; anything else is a file."""
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
     if disposition == "attachment" or part.get_content_type() == "message/rfc822":
         return True
     if part.get_content_maintype() == "text":
-        return bool(_raw_filename(part))
+        return bool(raw_filename(part, decoder))
     return True
-
-
-def _text(part):
-    """A text part, decoded; NUL characters dropped (the database refuses them in text)."""
-    payload = _payload_bytes(part)
-    text = decode_bytes(payload, _charset_of(part))
-    return text.replace("\r\n", "\n").replace("\x00", "")
 
 
 def _charset_of(part):
@@ -357,15 +442,16 @@ def _payload_bytes(part):
     return payload
 
 
-def _attachment(part, number):
+def _attachment(part, number, decoder):
     content_type = part.get_content_type()
-    filename = safe_filename(header_text(_raw_filename(part)))
+    filename = safe_filename(raw_filename(part, decoder))
+    if not filename and content_type == "message/rfc822":
+        filename = _forwarded_message_name(part, decoder)
     if not filename:
-        extension = ".eml" if content_type == "message/rfc822" else ""
-        extension = extension or mimetypes.guess_extension(content_type) or ".bin"
+        extension = mimetypes.guess_extension(content_type) or ".bin"
         filename = f"attachment-{number}{extension}"
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
-    content_id = header_text(part.get("Content-ID", "")).strip().strip("<>")
+    content_id = _part_header(part, "Content-ID", decoder).strip().strip("<>")
     return Attachment(
         filename=filename,
         content_type=content_type,
@@ -375,25 +461,89 @@ def _attachment(part, number):
     )
 
 
-def _raw_filename(part):
-    """The file name from Content-Disposition (RFC 2231 decoded) or Content-Type's name."""
-    try:
-        name = part.get_filename() or part.get_param("name")
-    except Exception:
+def _forwarded_message_name(part, decoder):
+    """A forwarded message is saved under its own subject: "Server down.eml"."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    if not hasattr(inner, "raw_items"):
         return ""
-    if isinstance(name, tuple):  # RFC 2231 value compat32 could not decode
-        charset, _language, value = name
-        return decode_bytes(value.encode("latin-1", "replace"), charset)
-    return name or ""
+    subject = re.sub(r"[/\\]", "_", _one_line(_part_header(inner, "Subject", decoder)))
+    name = safe_filename(subject[:150])
+    return f"{name}.eml" if name else ""
+
+
+def _part_header(part, wanted, decoder):
+    values = [value for name, value in raw_items(part) if name.lower() == wanted.lower()]
+    return header_text(values[0], decoder) if values else ""
+
+
+def raw_filename(part, decoder):
+    """The file name from Content-Disposition's filename, else Content-Type's name.
+
+    Read from the raw header bytes: RFC 2231 (`filename*=charset''…`, continuations),
+    RFC 2047 encoded words inside quotes, and raw 8-bit names in any charset.
+    """
+    headers = {name.lower(): value for name, value in raw_items(part)}
+    for header, parameter in (("content-disposition", "filename"), ("content-type", "name")):
+        if header in headers:
+            name = _parameter(headers[header], parameter, decoder)
+            if name:
+                return name
+    return ""
+
+
+def _parameter(raw, wanted, decoder):
+    """One MIME parameter of a raw header value, decoded (see raw_filename)."""
+    raw = re.sub(rb"\r?\n[ \t]*", b" ", raw)
+    pieces = {}
+    pattern = rb'(?:^|;)\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)'
+    for match in re.finditer(pattern, raw):
+        key = match.group(1).decode("ascii", "replace").lower()
+        value = match.group(2).strip()
+        if value.startswith(b'"'):
+            value = re.sub(rb"\\(.)", rb"\1", value[1:].removesuffix(b'"'))
+        name, _star, section = key.partition("*")
+        if name == wanted:
+            pieces.setdefault(key, value)
+    if not pieces:
+        return ""
+    extended = sorted(
+        (key for key in pieces if "*" in key),
+        key=lambda key: int(re.sub(r"\D", "", key) or 0),
+    )
+    if extended:
+        charset, data = None, b""
+        for index, key in enumerate(extended):
+            value = pieces[key]
+            if key.endswith("*"):
+                if index == 0 and value.count(b"'") >= 2:
+                    label, _language, value = value.split(b"'", 2)
+                    charset = label.decode("ascii", "replace")
+                value = re.sub(rb"%([0-9A-Fa-f]{2})", lambda h: bytes.fromhex(h[1].decode()), value)
+            data += value
+        return (
+            decoder.text(data, charset, "file name")
+            if charset
+            else header_text(data, decoder, "file name")
+        )
+    return header_text(pieces[wanted], decoder, "file name")
 
 
 def safe_filename(name):
-    """A file name safe to store and offer for download: no folders, no control characters."""
+    """A file name safe to offer for download, kept whole for display (at most 200
+    characters, the extension kept): no folders, no control characters.
+
+    Where files are stored, tickets limit the name in bytes as file systems do
+    (see support/tickets/forms.py `storage_filename`).
+    """
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = name.strip().strip(".").strip()
-    if len(name) > 200:
+    if len(name) > MAX_FILENAME_CHARACTERS:
         stem, dot, extension = name.rpartition(".")
-        name = (stem[: 190 - len(extension)] + dot + extension) if dot else name[:200]
+        if dot and len(extension) <= 10:
+            name = stem[: MAX_FILENAME_CHARACTERS - 1 - len(extension)] + dot + extension
+        else:
+            name = name[:MAX_FILENAME_CHARACTERS]
     return name

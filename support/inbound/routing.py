@@ -28,7 +28,9 @@ Carrying a decision out (`apply_decision`), against the tickets app:
   sender was not verified (the entry is also marked "not threaded" in the admin).
 - FOLLOW_UP: `open_ticket(follow_up_of=<closed ticket>)` in its organisation.
 - NEW_TICKET: `open_ticket(channel="email", priority="P2", category "Question or
-  advice")` in the sender's default organisation; it sends "ticket received".
+  advice")` in the sender's default organisation; it sends "ticket received". The
+  ticket gets the full text (a forwarded or quoted message is what it is about);
+  replies and follow-ups get only the new text.
 - TRIAGE: nothing is created and nobody is emailed. A ticket needs a real
   organisation and requester, so the message waits in the admin ("Awaiting
   triage") until staff open a ticket for the organisation and requester they
@@ -297,7 +299,7 @@ def open_ticket_from_email(decision, parsed, entry):
         organization=organization,
         requester=decision.author,
         subject=ticket_subject(parsed),
-        description=parsed.text,
+        description=parsed.text if follow_up_of else parsed.full_text or parsed.text,
         priority=DEFAULT_PRIORITY,
         category=default_category(),
         channel=CHANNEL,

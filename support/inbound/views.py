@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from apitokens.auth import token_for_request
 from apitokens.models import Scope
+from portal import ratelimit
 
 from .ingest import ingest
 from .models import InboundEmail
@@ -12,6 +13,7 @@ from .models import InboundEmail
 
 @csrf_exempt  # no cookies are involved: the caller proves itself with its bearer token
 @require_POST
+@ratelimit.limit(ratelimit.from_settings("token-inbound", "TOKEN_ENDPOINT_RATE_LIMIT"))
 def receive_email(request):
     """Inbound-mail services POST one raw RFC 822 message, authenticated by a bearer token."""
     if token_for_request(request, Scope.INBOUND_EMAIL) is None:
@@ -33,4 +35,11 @@ def receive_email(request):
             {"error": "The request body must be a raw RFC 822 message."}, status=400
         )
     entry = ingest(raw, InboundEmail.Source.HTTP)
-    return JsonResponse({"id": entry.pk, "status": entry.status, "action": entry.action})
+    return JsonResponse(
+        {
+            "id": entry.pk,
+            "status": entry.status,
+            "action": entry.action,
+            "already_stored": not entry.created,
+        }
+    )

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from portal.markdown import render_markdown
 
@@ -24,7 +25,7 @@ ANALYTICS_DAYS = 30
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name_en", "name_zh_hans", "slug", "order", "ticket_category_slug", "articles"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -39,13 +40,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
 
 
-class TranslationInline(admin.StackedInline):
+class TranslationInline(StackedInline):
     model = ArticleTranslation
     extra = 0
     max_num = 2
@@ -59,7 +60,7 @@ class TranslationInline(admin.StackedInline):
         return format_html('<div class="kb-admin-preview">{}</div>', render_markdown(obj.body))
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(TabularInline):
     model = Revision
     extra = 0
     fields = ["created_at", "language", "title", "edited_by", "note"]
@@ -83,7 +84,7 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ModelAdmin):
     list_display = [
         "title_en",
         "category",
@@ -170,7 +171,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ModelAdmin):
     list_display = ["article", "language", "title", "edited_by", "note", "created_at"]
     list_filter = ["language"]
     list_select_related = ["article", "edited_by"]
@@ -222,7 +223,7 @@ class RevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(ModelAdmin):
     list_display = ["article", "helpful", "comment", "user", "updated_at"]
     list_filter = ["helpful"]
     list_select_related = ["article", "user"]
@@ -234,7 +235,7 @@ class VoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchQuery)
-class SearchQueryAdmin(admin.ModelAdmin):
+class SearchQueryAdmin(ModelAdmin):
     """Search analytics: the log, plus the top queries and those with no result."""
 
     change_list_template = "kb/admin/searchquery_change_list.html"

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal import ratelimit
 from portal.markdown import render_markdown_with_toc
 
 from . import feedback
@@ -90,6 +91,7 @@ def related_articles(user, article):
 
 
 @require_POST
+@ratelimit.limit(ratelimit.from_settings("kb-vote", "KB_VOTE_RATE_LIMIT"))
 def vote(request, category_slug, article_slug):
     article = get_object_or_404(
         Article.objects.visible_to(request.user).select_related("category"), slug=article_slug
@@ -128,6 +130,7 @@ def search_view(request):
 
 
 @require_GET
+@ratelimit.limit(ratelimit.from_settings("kb-suggest", "KB_SUGGEST_RATE_LIMIT"), methods=("GET",))
 def suggest(request):
     """JSON for the new-ticket form: visible articles that may answer the subject."""
     query = clean_query(request.GET.get("q"))

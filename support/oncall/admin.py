@@ -12,19 +12,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from . import lookup, paging
 from .models import Alert, Delivery, EscalationStep, Override, Page, PagerProfile, Rota, Shift
 
 
-class ShiftInline(admin.TabularInline):
+class ShiftInline(TabularInline):
     model = Shift
     extra = 0
     fields = ["role", "person", "weekdays", "starts", "ends", "time_zone"]
     autocomplete_fields = []
 
 
-class OverrideInline(admin.TabularInline):
+class OverrideInline(TabularInline):
     model = Override
     extra = 0
     fields = ["role", "person", "starts_at", "ends_at", "reason", "created_by"]
@@ -35,14 +36,14 @@ class OverrideInline(admin.TabularInline):
         return super().get_queryset(request).filter(ends_at__gte=since).select_related("person")
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(TabularInline):
     model = EscalationStep
     extra = 0
     fields = ["position", "kind", "team", "person", "label"]
 
 
 @admin.register(Rota)
-class RotaAdmin(admin.ModelAdmin):
+class RotaAdmin(ModelAdmin):
     list_display = ["team", "time_zone", "pages_for_alerts"]
     inlines = [ShiftInline, OverrideInline, EscalationStepInline]
     change_list_template = "admin/oncall/rota/change_list.html"
@@ -63,7 +64,7 @@ class RotaAdmin(admin.ModelAdmin):
 
 
 @admin.register(PagerProfile)
-class PagerProfileAdmin(admin.ModelAdmin):
+class PagerProfileAdmin(ModelAdmin):
     """Each staff member keeps their own channels; superusers see everybody's."""
 
     list_display = ["user", "channel_count"]
@@ -86,7 +87,7 @@ class PagerProfileAdmin(admin.ModelAdmin):
         return len(obj.urls())
 
 
-class PageInline(admin.TabularInline):
+class PageInline(TabularInline):
     model = Page
     extra = 0
     fields = ["created_at", "person", "step_label", "channels"]
@@ -106,7 +107,7 @@ class PageInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ModelAdmin):
     list_display = ["created_at", "reason", "subject", "team", "state", "acknowledged_by"]
     list_filter = ["reason", "team"]
     list_select_related = ["ticket", "incident", "team", "acknowledged_by"]
@@ -195,7 +196,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ModelAdmin):
     list_display = ["pk", "channel", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status"]
     fields = ["page", "channel", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]

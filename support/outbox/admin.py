@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
 
 from .backend import schedule_delivery
 from .models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ModelAdmin):
     list_display = ["subject", "recipient_list", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["subject", "message_id"]

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from .models import (
     INCIDENT_STATUSES,
@@ -18,13 +19,13 @@ from .models import (
 
 
 @admin.register(ComponentGroup)
-class ComponentGroupAdmin(admin.ModelAdmin):
+class ComponentGroupAdmin(ModelAdmin):
     list_display = ["name", "order", "is_visible"]
     list_editable = ["order", "is_visible"]
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(ModelAdmin):
     list_display = ["name", "group", "status", "order", "is_visible", "show_uptime"]
     list_editable = ["order", "is_visible", "show_uptime"]
     list_filter = ["group", "status", "is_visible"]
@@ -105,7 +106,7 @@ class IncidentAdminForm(forms.ModelForm):
         return data
 
 
-class IncidentUpdateInline(admin.TabularInline):
+class IncidentUpdateInline(TabularInline):
     model = IncidentUpdate
     extra = 0
     fields = ["status", "body", "display_at", "notify_subscribers", "notified_at"]
@@ -117,7 +118,7 @@ class IncidentUpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(ModelAdmin):
     form = IncidentAdminForm
     list_display = ["name", "kind", "status", "impact", "is_published", "started_at"]
     list_filter = ["kind", "status", "impact", "is_published"]
@@ -177,13 +178,13 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentTemplate)
-class IncidentTemplateAdmin(admin.ModelAdmin):
+class IncidentTemplateAdmin(ModelAdmin):
     list_display = ["name", "kind", "status"]
     list_filter = ["kind"]
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(ModelAdmin):
     list_display = ["email", "language", "confirmed_at", "created_at"]
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]

@@ -7,6 +7,7 @@ payload seen before changes nothing. The whole payload is applied in one transac
 """
 
 from django.db import transaction
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from apitokens.auth import token_for_request
 from apitokens.models import ApiToken, Scope
+from portal import ratelimit
 
 from .models import (
     COMPONENT_STATUS_IMPACT,
@@ -121,6 +123,10 @@ def apply_alert(alert, components, publish):
     return "opened"
 
 
+@method_decorator(
+    ratelimit.limit(ratelimit.from_settings("token-alertmanager", "TOKEN_ENDPOINT_RATE_LIMIT")),
+    name="dispatch",
+)
 class AlertmanagerWebhook(APIView):
     """Token-authenticated (so CSRF-exempt, as every DRF view without session auth)."""
 

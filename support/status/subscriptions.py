@@ -5,11 +5,9 @@ address, the chosen components and the language. The unsubscribe token names one
 subscriber row and its address, so it stops working once that row is gone.
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.urls import reverse
 
+from portal import ratelimit
 from portal.net import absolute_url
 from portal.tokens import make_token, read_token
 
@@ -18,7 +16,8 @@ UNSUBSCRIBE_PURPOSE = "status-unsubscribe"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 5 * 365 * 24 * 3600
 
-LIMITS = {"address": (5, 3600), "ip": (20, 3600)}
+ADDRESS_LIMIT = ratelimit.Limit("status-signup-address", 5, 3600)
+IP_LIMIT = ratelimit.Limit("status-signup-ip", 20, 3600)
 
 
 def confirm_token(email, component_ids, language):
@@ -61,20 +60,8 @@ def unsubscribe_headers(subscriber):
     }
 
 
-def _hit(kind, value):
-    limit, window = LIMITS[kind]
-    key = f"status:signup:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count <= limit
-
-
-def signup_allowed(email, ip):
-    """Count a sign-up attempt for this address and this IP; False once either is over."""
-    by_ip = _hit("ip", ip or "unknown")
-    by_address = _hit("address", email.lower())
-    return by_ip and by_address
+def signup_wait(email, ip):
+    """Count a sign-up attempt for this address and this IP: 0, or seconds to wait."""
+    by_ip = ratelimit.hit(IP_LIMIT, ip or "unknown")
+    by_address = ratelimit.hit(ADDRESS_LIMIT, email.lower())
+    return max(by_ip, by_address)

@@ -33,7 +33,7 @@ from .overview import status_overview, with_updates
 from .subscriptions import (
     confirm_token,
     read_confirm_token,
-    signup_allowed,
+    signup_wait,
     subscriber_for_token,
 )
 
@@ -128,13 +128,16 @@ def subscribe(request):
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if not signup_allowed(email, client_ip(request)):
+        wait = signup_wait(email, client_ip(request))
+        if wait:
             messages.error(
                 request, _("Too many sign-ups from here or for this address. Try again later.")
             )
-            return render(
+            response = render(
                 request, "status/subscribe.html", {"form": form, "groups": groups}, status=429
             )
+            response["Retry-After"] = str(wait)
+            return response
         language = translation.get_language()
         components = form.cleaned_data["components"]
         token = confirm_token(email, [c.pk for c in components], language)

@@ -7,11 +7,14 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from accounts.admin import OrganizationAdmin
+from portal.db import reads_from_replica
 
 from . import services
 from .models import (
@@ -57,7 +60,7 @@ class SourceFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ModelAdmin):
     list_display = [
         "__str__",
         "person",
@@ -132,7 +135,7 @@ class FollowUpAdmin(admin.ModelAdmin):
             services.note_closed(obj)
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(TabularInline):
     """The organisation's follow-ups, on its admin page."""
 
     model = FollowUp
@@ -173,7 +176,7 @@ OrganizationAdmin.inlines = [*OrganizationAdmin.inlines, FollowUpInline]
 
 
 @admin.register(NpsCampaign)
-class NpsCampaignAdmin(admin.ModelAdmin):
+class NpsCampaignAdmin(ModelAdmin):
     list_display = ["name", "audience_text", "send_at", "status", "invited", "answered", "sent_at"]
     list_filter = ["status", "audience"]
     search_fields = ["name"]
@@ -252,7 +255,7 @@ class NpsCampaignAdmin(admin.ModelAdmin):
         )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -299,7 +302,7 @@ class NpsResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SurveyPreference)
-class SurveyPreferenceAdmin(admin.ModelAdmin):
+class SurveyPreferenceAdmin(ModelAdmin):
     list_display = ["user", "opted_out", "updated_at"]
     list_filter = ["opted_out"]
     search_fields = ["user__email"]
@@ -307,7 +310,7 @@ class SurveyPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResults)
-class SurveyResultsAdmin(admin.ModelAdmin):
+class SurveyResultsAdmin(ModelAdmin):
     """The results page: CSAT and NPS by month, tier, team, agent and category, and CSV."""
 
     def has_add_permission(self, request):
@@ -334,6 +337,7 @@ class SurveyResultsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return Results(ResultsFilter(request.GET or None))
 
+    @method_decorator(reads_from_replica)
     def changelist_view(self, request, extra_context=None):
         results = self._results(request)
         context = {
@@ -346,6 +350,7 @@ class SurveyResultsAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "surveys/admin/results.html", context)
 
+    @method_decorator(reads_from_replica)
     def export_view(self, request):
         results = self._results(request)
         stream = io.StringIO()

@@ -1,11 +1,14 @@
 """The back office for tickets: the queue, the ticket page with conversation and reply box."""
 
+import functools
+import re
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,13 +16,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import ActionForm
 
 from accounts.models import Membership
+from portal.markdown import render_markdown
 from support.oncall import paging
 from support.oncall.admin import oncall_summary
 
-from . import services
+from . import presence, queues, services
 from .calendars import load_public_holidays
+from .context import customer_context
 from .forms import AttachmentsField
 from .models import (
     Attachment,
@@ -28,6 +35,7 @@ from .models import (
     Holiday,
     Macro,
     Message,
+    Priority,
     SlaPolicy,
     Team,
     Ticket,
@@ -35,11 +43,54 @@ from .models import (
 )
 from .templatetags.tickets_tags import sla_left
 
-SLA_BADGES = {
-    "breached": ("background:#fee4e2;color:#b42318", _("breached")),
-    "at_risk": ("background:#fff4d6;color:#8a5300", _("at risk")),
-    "on_track": ("background:#dafbe1;color:#1a7f37", _("on track")),
+REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
+
+
+class KnownCountPaginator(Paginator):
+    def __init__(self, count, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+SLA_LABELS = {
+    "breached": _("breached"),
+    "at_risk": _("at risk"),
+    "on_track": _("on track"),
 }
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The saved views: the list opens on open work; a search looks through every ticket."""
+
+    title = _("view")
+    parameter_name = "view"
+
+    def __init__(self, request, params, model, model_admin):
+        self.user = request.user
+        self.searching = bool(request.GET.get("q", "").strip())
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [(view.slug, view.label) for view in queues.VIEWS + queues.HIDDEN_VIEWS]
+
+    def current(self):
+        value = self.value()
+        if value in queues.VIEWS_BY_SLUG:
+            return value
+        return "all" if self.searching else queues.DEFAULT_VIEW
+
+    def queryset(self, request, queryset):
+        view = queues.VIEWS_BY_SLUG[self.current()]
+        return queryset.filter(view.condition(self.user, timezone.now()))
+
+    def choices(self, changelist):
+        current = self.current()
+        for slug, label in self.lookup_choices:
+            yield {
+                "selected": slug == current,
+                "query_string": changelist.get_query_string({self.parameter_name: slug}),
+                "display": label,
+            }
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -65,22 +116,13 @@ class SlaFilter(admin.SimpleListFilter):
         return [("at_risk", _("At risk")), ("breached", _("Breached")), ("on_track", _("On track"))]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        breached = (
-            Q(next_due_at__lte=now)
-            | Q(first_response_outcome="breached")
-            | Q(resolution_outcome="breached")
-        )
-        at_risk = Q(first_response_at__isnull=True, first_response_warn_at__lte=now) | Q(
-            resolution_warn_at__lte=now
-        )
-        active = queryset.filter(status__in=Ticket.ACTIVE_STATES)
-        if self.value() == "breached":
-            return active.filter(breached)
-        if self.value() == "at_risk":
-            return active.filter(at_risk, next_due_at__gt=now).exclude(breached)
-        if self.value() == "on_track":
-            return active.filter(next_due_at__gt=now).exclude(at_risk).exclude(breached)
+        conditions = {
+            "breached": queues.breached,
+            "at_risk": queues.at_risk,
+            "on_track": queues.on_track,
+        }
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()](timezone.now()))
         return queryset
 
 
@@ -99,47 +141,130 @@ class TierFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _shown_for(action):
+    """Alpine (unfold's) shows the field only with its action chosen."""
+    return {"x-show": f"action == '{action}'", "aria-label": ""}
+
+
 class TicketActionForm(ActionForm):
+    """Values for the bulk actions; each field shows with its own action."""
+
     target_reference = forms.CharField(
-        label=_("Merge into (reference)"), required=False, max_length=12
+        label="", required=False, max_length=12, widget=forms.TextInput()
     )
+    new_priority = forms.ChoiceField(label="", required=False, choices=Priority.choices)
+    new_status = forms.ChoiceField(label="", required=False)
+    new_assignee = forms.ModelChoiceField(label="", required=False, queryset=None)
+    new_team = forms.ModelChoiceField(label="", required=False, queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["new_status"].choices = STATUS_CHOICES
+        self.fields["new_assignee"].queryset = get_user_model().objects.filter(
+            is_staff=True, is_active=True
+        )
+        self.fields["new_team"].queryset = Team.objects.all()
+        for name, action, label in [
+            ("target_reference", "merge_into", _("Reference of the ticket to merge into")),
+            ("new_priority", "set_priority", _("New priority")),
+            ("new_status", "set_status", _("New status")),
+            ("new_assignee", "assign_to", _("Assignee")),
+            ("new_team", "move_to_team", _("Team")),
+        ]:
+            attrs = self.fields[name].widget.attrs
+            attrs.update(_shown_for(action), **{"aria-label": label, "class": "bo-action-field"})
+            if name == "target_reference":
+                attrs["placeholder"] = label
+
+
+STATUS_CHOICES = [
+    (Ticket.Status.OPEN, _("Open")),
+    (Ticket.Status.PENDING, _("Waiting on customer")),
+    (Ticket.Status.SOLVED, _("Solved")),
+]
 
 
 class TicketChangeForm(forms.ModelForm):
-    reply_kind = forms.ChoiceField(
-        label=_("Add"),
-        choices=[("public", _("Reply to customer")), ("internal", _("Internal note"))],
-        widget=forms.RadioSelect,
-        initial="public",
+    """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
+    the ticket's properties. Nothing here writes: the admin hands the values to services."""
+
+    after_status = forms.ChoiceField(
+        label=_("Then set status to"),
+        choices=[("", _("Keep (a first reply opens a new ticket)"))] + STATUS_CHOICES,
+        required=False,
     )
     macro = forms.ModelChoiceField(
         label=_("Canned response"),
         queryset=Macro.objects.all(),
         required=False,
-        help_text=_("Inserted before your text, with the placeholders filled in."),
+        help_text=_("Previewed below; inserted before your text when sent."),
     )
     reply_body = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), required=False
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}), required=False
     )
     reply_attachments = AttachmentsField(label=_("Attachments"))
     priority_reason = forms.CharField(label=_("Reason for a priority change"), required=False)
+    last_seen_message = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    send_anyway = forms.BooleanField(
+        label=_("Send anyway: I have read the reply above"), required=False
+    )
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "assignee", "team", "category", "service", "incident", "cc"]
+        fields = ["priority", "assignee", "team", "category", "service", "incident", "cc"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, services=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.collision = []
         ticket = self.instance
         self.fields["service"].queryset = ticket.organization.services.all()
-        self.fields["cc"].queryset = ticket.organization.members.all()
-        self.fields["assignee"].queryset = self.fields["assignee"].queryset.filter(is_staff=True)
+        if services is not None:  # already fetched for the customer panel: no second query
+            self.fields["service"].choices = [("", "---------")] + [
+                (service.pk, str(service)) for service in services
+            ]
+        self.fields["cc"].queryset = ticket.organization.members.exclude(pk=ticket.requester_id)
+        self.fields["cc"].help_text = _("Colleagues of the requester who also get the replies.")
+        self.fields["assignee"].queryset = self.fields["assignee"].queryset.filter(
+            is_staff=True, is_active=True
+        )
+        from support.status.models import Incident
 
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if self.instance.status == Ticket.Status.CLOSED and status != Ticket.Status.CLOSED:
+        self.fields["incident"].queryset = Incident.objects.filter(
+            Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
+        )
+
+    @property
+    def action(self):
+        if "_send_reply" in self.data:
+            return "reply"
+        if "_add_note" in self.data:
+            return "note"
+        return "save"
+
+    def clean(self):
+        data = super().clean()
+        ticket = self.instance
+        wants_status = data.get("after_status") and self.action != "note"
+        if wants_status and ticket.status == Ticket.Status.CLOSED:
             raise forms.ValidationError(_("A closed ticket can't be reopened."))
-        return status
+        if self.action in ("reply", "note"):
+            if not (data.get("reply_body") or "").strip() and not data.get("macro"):
+                self.add_error("reply_body", _("Write the message first."))
+            seen = data.get("last_seen_message") or 0
+            newer = ticket.messages.filter(pk__gt=seen).exclude(author=self.user)
+            self.collision = list(newer.select_related("author"))
+            if self.collision and not data.get("send_anyway"):
+                raise forms.ValidationError(
+                    _(
+                        "Someone else wrote on this ticket while you were writing. Read it "
+                        "below, then send again."
+                    ),
+                    code="collision",
+                )
+        return data
 
 
 class TicketAddForm(forms.ModelForm):
@@ -180,21 +305,12 @@ class TicketAddForm(forms.ModelForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
-    list_display = [
-        "ref",
-        "sla",
-        "subject",
-        "organization_and_tier",
-        "prio",
-        "status",
-        "assignee",
-        "team",
-        "last_activity",
-    ]
-    list_display_links = ["ref", "subject"]
+class TicketAdmin(ModelAdmin):
+    list_display = ["ticket", "sla", "prio", "staff_status", "assignee_and_team", "last_activity"]
+    list_display_links = ["ticket"]
     list_select_related = ["organization", "assignee", "team"]
     list_filter = [
+        QueueFilter,
         "status",
         "priority",
         TierFilter,
@@ -205,6 +321,9 @@ class TicketAdmin(admin.ModelAdmin):
         "team",
         ("incident", admin.EmptyFieldListFilter),
     ]
+    list_filter_submit = True
+    list_fullwidth = True
+    list_before_template = "admin/tickets/ticket/views_bar.html"
     search_fields = ["reference", "subject", "requester__email", "messages__body"]
     search_help_text = _("Reference, subject, requester's email or any message text.")
     list_per_page = 50
@@ -212,25 +331,17 @@ class TicketAdmin(admin.ModelAdmin):
     actions = [
         "assign_to_me",
         "acknowledge_pages",
+        "assign_to",
+        "move_to_team",
+        "set_priority",
+        "set_status",
         "escalate_to_tier_2",
         "merge_into",
         "close_tickets",
     ]
     action_form = TicketActionForm
     change_form_template = "admin/tickets/ticket/change_form.html"
-    readonly_fields = [
-        "reference",
-        "organization",
-        "requester",
-        "subject",
-        "channel",
-        "tier",
-        "created_at",
-        "last_activity_at",
-        "sla_summary",
-        "details",
-        "links",
-    ]
+    compressed_fields = False  # labels above fields: the properties sit in a narrow column
     autocomplete_fields = ["requester", "organization"]
 
     def get_ordering(self, request):
@@ -238,10 +349,15 @@ class TicketAdmin(admin.ModelAdmin):
         return [F("next_due_at").asc(nulls_last=True), "-last_activity_at"]
 
     def get_search_results(self, request, queryset, search_term):
-        """One EXISTS for the messages instead of a join, so no duplicates need removing."""
+        """One EXISTS for the messages instead of a join, so no duplicates need removing;
+        a reference is found through its unique index."""
         term = search_term.replace("\x00", "").strip()[:200]
         if not term:
             return queryset, False
+        if REFERENCE.fullmatch(term.upper()):
+            exact = queryset.filter(reference=term.upper())
+            if exact.exists():
+                return exact, False
         text = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=term)
         found = queryset.filter(
             Q(reference__iexact=term)
@@ -251,82 +367,149 @@ class TicketAdmin(admin.ModelAdmin):
         )
         return found, False
 
+    def changelist_view(self, request, extra_context=None):
+        from support.inbound.models import InboundEmail
+
+        counts = request._bo_view_counts = queues.view_counts(request.user)
+        current = request.GET.get("view") or ("all" if request.GET.get("q") else "open")
+        views = [
+            {
+                "slug": view.slug,
+                "label": view.label,
+                "count": counts.get(view.slug),
+                "current": view.slug == current,
+            }
+            for view in queues.VIEWS
+        ]
+        hidden = queues.VIEWS_BY_SLUG.get(current)
+        extra_context = {
+            **(extra_context or {}),
+            "saved_views": views,
+            "hidden_view": hidden if hidden in queues.HIDDEN_VIEWS else None,
+            "triage_count": InboundEmail.objects.filter(status=InboundEmail.Status.TRIAGE).count(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        """A saved view alone on screen was counted with the others: no second COUNT."""
+        counts = getattr(request, "_bo_view_counts", None)
+        view = request.GET.get("view", queues.DEFAULT_VIEW)
+        if counts and set(request.GET) <= {"view", "p", "o"} and counts.get(view) is not None:
+            return KnownCountPaginator(counts[view], queryset, per_page, orphans)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj else TicketAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj else []
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+        context = getattr(request, "_bo_customer", None) or {}
+        return functools.partial(form, user=request.user, services=context.get("services"))
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": TicketAddForm.Meta.fields})]
         return [
             (
-                None,
+                _("Properties"),
                 {
                     "fields": [
-                        ("reference", "channel", "tier"),
-                        ("organization", "requester"),
-                        "subject",
-                        "details",
-                        "sla_summary",
-                        "links",
-                    ]
-                },
-            ),
-            (
-                _("Reply or note"),
-                {"fields": ["reply_kind", "macro", "reply_body", "reply_attachments"]},
-            ),
-            (
-                _("Work the ticket"),
-                {
-                    "fields": [
-                        ("status", "priority"),
+                        "priority",
                         "priority_reason",
-                        ("assignee", "team"),
-                        ("category", "service"),
+                        "assignee",
+                        "team",
+                        "category",
+                        "service",
                         "incident",
                         "cc",
                     ]
                 },
             ),
+            (
+                _("Reply"),
+                {
+                    "classes": ["bo-reply-fields"],
+                    "fields": [
+                        "macro",
+                        "reply_body",
+                        "reply_attachments",
+                        "after_status",
+                        "last_seen_message",
+                        "send_anyway",
+                    ],
+                },
+            ),
         ]
 
-    @admin.display(description=_("reference"), ordering="reference")
-    def ref(self, obj):
-        return format_html('<span style="white-space:nowrap">{}</span>', obj.reference)
+    def get_object(self, request, object_id, from_field=None):
+        """The ticket with what its page shows, fetched once per request."""
+        cached = getattr(request, "_bo_ticket", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        queryset = self.get_queryset(request).select_related(
+            "organization__account_manager",
+            "requester",
+            "assignee",
+            "team",
+            "category",
+            "service",
+            "incident",
+            "merged_into",
+            "follow_up_of",
+        )
+        try:
+            request._bo_ticket = queryset.get(pk=int(object_id))
+        except (ValueError, Ticket.DoesNotExist):
+            return None
+        return request._bo_ticket
+
+    @admin.display(description=_("ticket"), ordering="reference")
+    def ticket(self, obj):
+        return format_html(
+            '<span class="bo-nowrap"><strong>{}</strong></span>'
+            '<span class="bo-subject" title="{}">{}</span>'
+            '<span class="bo-small">{} · {}</span>',
+            obj.reference,
+            obj.subject,
+            obj.subject,
+            obj.organization.name,
+            obj.organization.get_tier_display(),
+        )
 
     @admin.display(description=_("priority"), ordering="priority")
     def prio(self, obj):
-        colours = {"P0": "#b42318", "P1": "#8a5300", "P2": "#0b5cad", "P3": "#57606a"}
         return format_html(
-            '<strong style="color:{}" title="{}">{}</strong>',
-            colours[obj.priority],
+            '<strong class="bo-prio bo-prio-{}" title="{}">{}</strong>',
+            obj.priority,
             obj.get_priority_display(),
             obj.priority,
         )
 
-    @admin.display(description=_("organisation"), ordering="organization__name")
-    def organization_and_tier(self, obj):
-        return f"{obj.organization.name} ({obj.organization.get_tier_display()})"
+    @admin.display(description=_("status"), ordering="status")
+    def staff_status(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("assignee"), ordering="assignee__full_name")
+    def assignee_and_team(self, obj):
+        return format_html(
+            '{}<span class="bo-small">{}</span>',
+            obj.assignee.display_name if obj.assignee else "—",
+            obj.team.name if obj.team else "",
+        )
 
     @admin.display(description=_("last activity"), ordering="last_activity_at")
     def last_activity(self, obj):
-        return naturaltime(obj.last_activity_at)
+        return format_html('<span class="bo-nowrap">{}</span>', naturaltime(obj.last_activity_at))
 
     @admin.display(description=_("next SLA target"), ordering="next_due_at")
     def sla(self, obj):
         state = obj.sla_state()
         if not state:
             return "—"
-        css, label = SLA_BADGES[state]
         return format_html(
-            '<span style="{};padding:1px 6px;border-radius:8px;font-weight:600;white-space:nowrap">'
-            "{}</span><br>{}",
-            css,
-            label,
+            '<span class="bo-badge bo-sla-{}">{}</span><span class="bo-small bo-nowrap">{}</span>',
+            state,
+            SLA_LABELS[state],
             sla_left(obj),
         )
 
@@ -375,12 +558,14 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("details"))
     def details(self, obj):
         items = [
+            (_("Channel"), obj.get_channel_display()),
+            (_("Support tier"), obj.tier),
             (_("Problem started"), obj.problem_started_at),
             (_("What was tried"), obj.what_was_tried),
         ]
         items += list((obj.extra_fields or {}).items())
         return format_html(
-            "<dl>{}</dl>",
+            "<dl class='bo-details'>{}</dl>",
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((k, v or "—") for k, v in items)),
         )
 
@@ -394,7 +579,8 @@ class TicketAdmin(admin.ModelAdmin):
             if other:
                 url = reverse("admin:tickets_ticket_change", args=[other.pk])
                 parts.append(format_html('{}: <a href="{}">{}</a>', label, url, other.reference))
-        for other in obj.merged_tickets.all():
+        merged_from = getattr(obj, "merged_from", None)
+        for other in obj.merged_tickets.all() if merged_from is None else merged_from:
             url = reverse("admin:tickets_ticket_change", args=[other.pk])
             parts.append(
                 format_html('{}: <a href="{}">{}</a>', _("Merged from"), url, other.reference)
@@ -402,12 +588,23 @@ class TicketAdmin(admin.ModelAdmin):
         return format_html(" · ".join(["{}"] * len(parts)), *parts) if parts else "—"
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
             path(
                 "<int:ticket_id>/attachments/<int:pk>/",
-                self.admin_site.admin_view(self.download),
+                view(self.download),
                 name="tickets_ticket_attachment",
-            )
+            ),
+            path(
+                "<int:ticket_id>/presence/",
+                view(self.presence_view),
+                name="tickets_ticket_presence",
+            ),
+            path(
+                "<int:ticket_id>/macro-preview/",
+                view(self.macro_preview_view),
+                name="tickets_ticket_macro_preview",
+            ),
         ] + super().get_urls()
 
     def download(self, request, ticket_id, pk):
@@ -423,17 +620,74 @@ class TicketAdmin(admin.ModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
+    def presence_view(self, request, ticket_id):
+        """Polled by the ticket page: who else has it open or is typing, and what was written
+        since this page was loaded."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise Http404
+        ticket = get_object_or_404(Ticket.objects.only("pk"), pk=ticket_id)
+        typing = request.POST.get("typing") == "1"
+        others = presence.touch(ticket.pk, request.user, typing=typing)
+        try:
+            seen = int(request.POST.get("seen") or 0)
+        except ValueError:
+            seen = 0
+        newer = (
+            ticket.messages.filter(pk__gt=seen)
+            .exclude(author=request.user)
+            .select_related("author")
+            .order_by("pk")
+        )
+        return JsonResponse(
+            {
+                "others": others,
+                "new_messages": [
+                    {
+                        "author": message.author.display_name if message.author else "—",
+                        "internal": message.internal,
+                    }
+                    for message in newer
+                ],
+            }
+        )
+
+    def macro_preview_view(self, request, ticket_id):
+        if not self.has_view_permission(request):
+            raise Http404
+        ticket = get_object_or_404(Ticket.objects.select_related("requester"), pk=ticket_id)
+        macro = get_object_or_404(Macro, pk=request.GET.get("macro") or 0)
+        text = macro.render(ticket, request.user)
+        return JsonResponse({"text": text, "html": render_markdown(text)})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if ticket is not None:
-            extra_context["conversation"] = ticket.messages.select_related(
-                "author"
-            ).prefetch_related("attachments")
+            conversation = list(
+                ticket.messages.select_related("author").prefetch_related("attachments")
+            )
+            extra_context["conversation"] = conversation
+            extra_context["last_message_id"] = conversation[-1].pk if conversation else 0
             extra_context["timeline"] = ticket.events.select_related("actor")
+            extra_context["customer"] = request._bo_customer = customer_context(ticket)
+            extra_context["about"] = [
+                (_("Details"), self.details(ticket)),
+                (_("SLA"), self.sla_summary(ticket)),
+                (_("Links"), self.links(ticket)),
+            ]
+            extra_context["others_here"] = presence.touch(ticket.pk, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context.get("adminform") and context["adminform"].form
+        if form is not None and not add:
+            form.initial.setdefault("last_seen_message", context.get("last_message_id", 0))
+            context["collision"] = getattr(form, "collision", [])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
+        """Collect what the agent asked for and hand it to the services; the form's copy of
+        the ticket (with its stale status) is never saved."""
         if not change:
             ticket = services.open_ticket(
                 organization=obj.organization,
@@ -449,35 +703,106 @@ class TicketAdmin(admin.ModelAdmin):
             obj.__dict__.update(ticket.__dict__)
             return
         data = form.cleaned_data
-        Ticket.objects.filter(pk=obj.pk).update(
-            category=obj.category, service=obj.service, incident=obj.incident
-        )
         ticket = Ticket.objects.select_related("organization", "requester").get(pk=obj.pk)
-        services.change_priority(
-            ticket, data["priority"], by=request.user, reason=data["priority_reason"]
-        )
-        services.assign(ticket, data["assignee"], by=request.user)
-        services.change_team(ticket, data["team"], by=request.user)
-        body = data["reply_body"].strip()
-        if data["macro"]:
-            body = (data["macro"].render(ticket, request.user) + "\n\n" + body).strip()
-        if body:
-            services.add_reply(
-                ticket,
-                author=request.user,
-                body=body,
-                internal=data["reply_kind"] == "internal",
-                attachments=data["reply_attachments"],
+        changes = {
+            field: data[field]
+            for field in TicketChangeForm.Meta.fields
+            if field in form.changed_data
+        }
+        try:
+            services.update_ticket(
+                ticket, by=request.user, priority_reason=data["priority_reason"], **changes
             )
-        if data["status"] != ticket.status:
-            services.change_status(ticket, data["status"], by=request.user)
+            body = data["reply_body"].strip()
+            if data["macro"]:
+                body = (data["macro"].render(ticket, request.user) + "\n\n" + body).strip()
+            if form.action in ("reply", "note"):
+                services.reply(
+                    ticket,
+                    author=request.user,
+                    body=body,
+                    internal=form.action == "note",
+                    status=data["after_status"] or None,
+                    attachments=data["reply_attachments"],
+                )
+                self.message_user(
+                    request,
+                    _("Reply sent.") if form.action == "reply" else _("Internal note added."),
+                    messages.SUCCESS,
+                )
+            elif data["after_status"]:
+                services.change_status(ticket, data["after_status"], by=request.user)
+        except services.TicketError as error:
+            self.message_user(request, str(error), messages.ERROR)
         obj.__dict__.update({k: v for k, v in ticket.__dict__.items() if k != "_state"})
+
+    def save_related(self, request, form, formsets, change):
+        """Copied-in people went through the services in save_model."""
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def response_change(self, request, obj):
+        """After a reply, a note or a change the agent stays on the ticket."""
+        return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[obj.pk]))
+
+    def log_change(self, request, obj, message):
+        """The ticket's own timeline is its history."""
 
     @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, queryset):
-        for ticket in queryset.select_related("organization"):
-            services.assign(ticket, request.user, by=request.user)
-        self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+        self._bulk(request, queryset, assignee=request.user)
+
+    @admin.action(description=_("Assign to…"))
+    def assign_to(self, request, queryset):
+        self._bulk(request, queryset, assignee=self._action_value(request, "new_assignee"))
+
+    @admin.action(description=_("Move to team…"))
+    def move_to_team(self, request, queryset):
+        value = self._action_value(request, "new_team")
+        if not value:
+            self.message_user(request, _("Choose a team."), messages.ERROR)
+            return
+        self._bulk(request, queryset, team=value)
+
+    @admin.action(description=_("Set priority…"))
+    def set_priority(self, request, queryset):
+        value = self._action_value(request, "new_priority")
+        if not value:
+            self.message_user(request, _("Choose a priority."), messages.ERROR)
+            return
+        self._bulk(request, queryset, priority=value)
+
+    @admin.action(description=_("Set status…"))
+    def set_status(self, request, queryset):
+        value = self._action_value(request, "new_status")
+        if not value:
+            self.message_user(request, _("Choose a status."), messages.ERROR)
+            return
+        self._bulk(request, queryset, status=value)
+
+    def _action_value(self, request, name):
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        return form.cleaned_data.get(name) if form.is_valid() else None
+
+    def _bulk(self, request, queryset, **changes):
+        """One field change on each chosen ticket, through the services (timeline included)."""
+        done = 0
+        for ticket in queryset.select_related("organization", "requester", "assignee", "team"):
+            try:
+                services.update_ticket(ticket, by=request.user, **changes)
+                done += 1
+            except services.TicketError as error:
+                self.message_user(request, f"{ticket.reference}: {error}", messages.ERROR)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%d ticket changed.", "%d tickets changed.", done) % done,
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Acknowledge pages (and take unassigned tickets)"))
     def acknowledge_pages(self, request, queryset):
@@ -498,7 +823,7 @@ class TicketAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Merge into another ticket (enter its reference)"))
+    @admin.action(description=_("Merge into another ticket…"))
     def merge_into(self, request, queryset):
         reference = (request.POST.get("target_reference") or "").strip().upper()
         target = Ticket.objects.filter(reference=reference).first()
@@ -540,24 +865,24 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "name_zh_hans", "slug", "team", "position", "is_active"]
     list_editable = ["position", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ModelAdmin):
     list_display = ["name", "tier", "group", "calendar"]
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(TabularInline):
     model = Holiday
     extra = 1
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(ModelAdmin):
     list_display = ["name", "time_zone", "opens_at", "closes_at", "weekdays", "country"]
     inlines = [HolidayInline]
     actions = ["load_public_holidays"]
@@ -570,7 +895,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ModelAdmin):
     list_display = [
         "tier",
         "priority",
@@ -585,13 +910,13 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
+class MacroAdmin(ModelAdmin):
     list_display = ["name"]
     search_fields = ["name", "body"]
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(ModelAdmin):
     list_display = ["ticket", "kind", "actor", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["ticket", "actor"]

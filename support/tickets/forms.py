@@ -50,16 +50,35 @@ def extra_field_name(slug, key):
 
 
 def safe_filename(name):
-    """Keep only the last path part and harmless characters: `../../x.html` → `x.html`."""
+    """Keep only the last path part, without control characters or the characters file systems
+    refuse (`../../x.html` → `x.html`); other punctuation and every script stay readable."""
     name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"[^\w.\- ()]+", "_", name).strip(" .")
+    name = re.sub(r'[<>:"/\\|?*]+', "_", name).strip(" .")  # what file systems refuse
     if not name:
         return "attachment"
+    return _shortened(name, lambda text: len(text) <= MAX_NAME_CHARACTERS)
+
+
+MAX_NAME_CHARACTERS = 200  # Attachment.name: the name shown and offered for download
+MAX_STORED_NAME_BYTES = 150  # file systems count bytes (255 a name); storage may add "_abc1234"
+
+
+def storage_filename(name):
+    """The name a file is stored under: at most MAX_STORED_NAME_BYTES in UTF-8, cut at a
+    character, the extension kept (`绩效管理…(100 characters).xls` → 48 characters + `.xls`)."""
+    return _shortened(name, lambda text: len(text.encode()) <= MAX_STORED_NAME_BYTES)
+
+
+def _shortened(name, fits):
+    if fits(name):
+        return name
     stem, dot, ext = name.rpartition(".")
-    if dot and len(name) > 150:
-        return stem[: 149 - len(ext)] + "." + ext
-    return name[:150]
+    if not dot or not fits("x." + ext):
+        stem, dot, ext = name, "", ""
+    while stem and not fits(stem + "…" + dot + ext):
+        stem = stem[:-1]
+    return stem.rstrip() + "…" + dot + ext
 
 
 def allowed_type(name):

@@ -253,6 +253,12 @@ class SlaPolicy(models.Model):
         return self.calendar.as_calendar() if self.calendar_id else None
 
 
+def customer_status_label(status):
+    if status == Ticket.Status.PENDING:
+        return _("Waiting on you")
+    return Ticket.Status(status).label if status in Ticket.Status.values else status
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, membership):
         """What a customer may see: owners and admins all of the organisation's, members theirs."""
@@ -270,7 +276,7 @@ class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
-        PENDING = "pending", _("Waiting on you")
+        PENDING = "pending", _("Waiting on customer")  # customers read "Waiting on you"
         SOLVED = "solved", _("Solved")
         CLOSED = "closed", _("Closed")
 
@@ -369,6 +375,20 @@ class Ticket(models.Model):
     resolution_outcome = models.CharField(
         _("resolution target"), max_length=10, choices=Outcome.choices, default="", blank=True
     )
+    first_response_business_minutes = models.FloatField(
+        _("first response time (business minutes)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Minutes on the ticket's SLA clock from opening to the first response."),
+    )
+    resolution_business_minutes = models.FloatField(
+        _("resolution time (business minutes)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Minutes on the ticket's SLA clock from opening to the last resolution."),
+    )
     sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
     sla_paused_minutes = models.FloatField(default=0)
     update_target = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
@@ -432,6 +452,8 @@ class Ticket(models.Model):
             models.Index(fields=["resolution_warn_at"], name="ticket_res_warn"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
             models.Index(fields=["update_due_at"], name="ticket_update_due"),
+            models.Index(fields=["created_at"], name="ticket_created"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved"),
         ]
 
     def __str__(self):
@@ -439,6 +461,11 @@ class Ticket(models.Model):
 
     def get_absolute_url(self):
         return reverse("tickets:detail", args=[self.reference])
+
+    @property
+    def customer_status_display(self):
+        """The status in the customer's words: a pending ticket waits on them."""
+        return customer_status_label(self.status)
 
     @property
     def is_paused(self):
@@ -494,6 +521,10 @@ class Ticket(models.Model):
                 candidates.append(self.resolution_due_at)
         candidates = [moment for moment in candidates if moment]
         self.next_due_at = min(candidates) if candidates else None
+
+    def business_minutes_since_opening(self, moment, calendar=None):
+        """Minutes on this ticket's SLA clock (24×7 without a calendar) from opening to `moment`."""
+        return sla.working_minutes_between(self.created_at, moment, self.clock(calendar))
 
     def sla_state(self, now=None):
         """ "breached", "at_risk", "on_track" or "" (nothing running)."""
@@ -591,6 +622,9 @@ class TimelineEvent(models.Model):
         SLA_BREACH = "sla_breach", _("SLA target missed")
         MERGED = "merged", _("Merged")
         URGENT = "urgent", _("Customer asked for more urgency")
+        CATEGORY = "category", _("Category changed")
+        SERVICE = "service", _("Service changed")
+        INCIDENT = "incident", _("Incident link changed")
 
     PUBLIC_KINDS = (
         Kind.CREATED,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from support.oncall import paging
 
 from . import notify, sla
-from .forms import safe_filename
+from .forms import safe_filename, storage_filename
 from .models import (
     Attachment,
     Message,
@@ -63,12 +63,13 @@ def default_team(tier=1):
 def save_attachments(ticket, message, files, by):
     """Store files (already checked for size and type by the caller) under safe names."""
     for upload in files:
-        upload.name = safe_filename(upload.name)
+        name = safe_filename(upload.name)  # shown whole; stored under a name short in bytes
+        upload.name = storage_filename(name)
         Attachment.objects.create(
             ticket=ticket,
             message=message,
             file=upload,
-            name=upload.name,
+            name=name,
             content_type=getattr(upload, "content_type", "") or "application/octet-stream",
             size=upload.size,
             uploaded_by=by,
@@ -175,6 +176,7 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
             count_update(ticket, now)
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
+                ticket.first_response_business_minutes = ticket.business_minutes_since_opening(now)
                 if not ticket.first_response_outcome and ticket.first_response_due_at:
                     met = now <= ticket.first_response_due_at
                     ticket.first_response_outcome = Outcome.MET if met else Outcome.BREACHED
@@ -228,6 +230,7 @@ def _set_status(ticket, status, by, now):
         ticket.apply_targets()
     if status == Status.SOLVED:
         ticket.solved_at = ticket.resolved_at = now
+        ticket.resolution_business_minutes = ticket.business_minutes_since_opening(now)
         if not ticket.resolution_outcome and ticket.resolution_due_at:
             met = now <= ticket.resolution_due_at
             ticket.resolution_outcome = Outcome.MET if met else Outcome.BREACHED
@@ -319,6 +322,84 @@ def change_team(ticket, team, *, by):
         ticket.save(update_fields=["team", "tier"])
         record(ticket, Kind.TEAM, by, team=team.name if team else "")
     return ticket
+
+
+def _change_link(ticket, field, value, kind, *, by):
+    """Point the ticket at another category, service or incident, and say so in the timeline."""
+    old = getattr(ticket, field)
+    if old == value:
+        return ticket
+    with transaction.atomic():
+        setattr(ticket, field, value)
+        ticket.save(update_fields=[field])
+        record(ticket, kind, by, old=str(old) if old else "", new=str(value) if value else "")
+    return ticket
+
+
+def change_category(ticket, category, *, by):
+    return _change_link(ticket, "category", category, Kind.CATEGORY, by=by)
+
+
+def change_service(ticket, service, *, by):
+    if service is not None and service.organization_id != ticket.organization_id:
+        raise TicketError("The service belongs to another organisation.")
+    return _change_link(ticket, "service", service, Kind.SERVICE, by=by)
+
+
+def change_incident(ticket, incident, *, by):
+    return _change_link(ticket, "incident", incident, Kind.INCIDENT, by=by)
+
+
+def change_cc(ticket, people, *, by):
+    """Who else is copied in: members of the ticket's organisation, never the requester."""
+    members = set(ticket.organization.memberships.values_list("user_id", flat=True))
+    wanted = {person.pk for person in people if person.pk in members}
+    wanted.discard(ticket.requester_id)
+    ticket.cc.set(wanted)
+    return ticket
+
+
+FIELD_CHANGES = {
+    "priority": None,  # needs a reason: see update_ticket
+    "assignee": assign,
+    "team": change_team,
+    "category": change_category,
+    "service": change_service,
+    "incident": change_incident,
+    "status": change_status,
+}
+
+
+def update_ticket(ticket, *, by, priority_reason="", **changes):
+    """Apply the fields staff changed (the ticket page, bulk actions): each through its own
+    function, so each leaves a timeline entry with who and when. Unchanged values are no-ops."""
+    with transaction.atomic():
+        for field, value in changes.items():
+            if field == "priority":
+                change_priority(ticket, value, by=by, reason=priority_reason)
+            elif field == "cc":
+                change_cc(ticket, value, by=by)
+            else:
+                FIELD_CHANGES[field](ticket, value, by=by)
+    return ticket
+
+
+def reply(ticket, *, author, body, internal=False, status=None, attachments=(), channel="web"):
+    """A staff reply or note with Zendesk's "submit as": the status afterwards is exactly the
+    one chosen; none chosen, the automatic rule of add_reply (a first public reply on a new
+    ticket opens it). An internal note never changes the status."""
+    with transaction.atomic():
+        message = add_reply(
+            ticket,
+            author=author,
+            body=body,
+            internal=internal,
+            attachments=attachments,
+            channel=channel,
+        )
+        if status and not message.internal and status != ticket.status:
+            change_status(ticket, status, by=author)
+    return message
 
 
 def merge(source, target, *, by):

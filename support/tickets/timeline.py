@@ -5,12 +5,14 @@ from django.utils.translation import gettext as _
 from support.oncall.timeline import describe_oncall_event
 from support.surveys.timeline import describe_survey_event
 
-from .models import Priority, Ticket, TimelineEvent
+from .models import Priority, Ticket, TimelineEvent, customer_status_label
 
 Kind = TimelineEvent.Kind
 
 
-def _status(value):
+def _status(value, for_customer=False):
+    if for_customer:
+        return str(customer_status_label(value))
     return str(dict(Ticket.Status.choices).get(value, value))
 
 
@@ -26,8 +28,8 @@ def describe(event, for_customer=False):
         return _("Ticket opened")
     if event.kind == Kind.STATUS:
         return _("Status changed from %(old)s to %(new)s") % {
-            "old": _status(data.get("old")),
-            "new": _status(data.get("new")),
+            "old": _status(data.get("old"), for_customer),
+            "new": _status(data.get("new"), for_customer),
         }
     if event.kind == Kind.PRIORITY:
         text = _("Priority changed from %(old)s to %(new)s") % {
@@ -56,9 +58,21 @@ def describe(event, for_customer=False):
         if data.get("into"):
             return _("Merged into %(reference)s") % {"reference": data["into"]}
         return _("Ticket %(reference)s was merged into this one") % {"reference": data.get("from")}
+    if event.kind in CHANGES:
+        return CHANGES[event.kind]() % {
+            "old": data.get("old") or "—",
+            "new": data.get("new") or "—",
+        }
     if event.kind == Kind.URGENT:
         return _("Customer asked for more urgency: %(reason)s") % {"reason": data.get("reason", "")}
     return describe_survey_event(event) or describe_oncall_event(event) or actor or event.kind
+
+
+CHANGES = {
+    Kind.CATEGORY: lambda: _("Category changed from %(old)s to %(new)s"),
+    Kind.SERVICE: lambda: _("Service changed from %(old)s to %(new)s"),
+    Kind.INCIDENT: lambda: _("Incident link changed from %(old)s to %(new)s"),
+}
 
 
 def _target(data):

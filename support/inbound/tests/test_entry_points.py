@@ -36,7 +36,12 @@ def test_post_stores_the_message(token):
     response = post(client, message("gmail_reply"), token)
     assert response.status_code == 200
     entry = InboundEmail.objects.get()
-    assert response.json() == {"id": entry.pk, "status": "triage", "action": "triage"}
+    assert response.json() == {
+        "id": entry.pk,
+        "status": "triage",
+        "action": "triage",
+        "already_stored": False,
+    }
     assert entry.source == "http"
     assert entry.raw_bytes == message("gmail_reply")
     assert ApiToken.objects.get().last_used_at is not None
@@ -102,6 +107,23 @@ def test_pipe_command_stores_the_message(monkeypatch):
     assert output.strip() == f"Stored inbound email {entry.pk}: Awaiting triage"
     assert entry.source == "pipe"
     assert entry.raw_bytes == message("apple_mail")
+
+
+def test_pipe_command_says_truthfully_what_it_did(monkeypatch):
+    first = pipe(message("apple_mail"), monkeypatch)
+    again = pipe(message("apple_mail"), monkeypatch)
+    other = message("apple_mail").replace(b"didn=E2=80=99t finish", b"finished after all")
+    reused = pipe(other, monkeypatch)
+    one, two = InboundEmail.objects.order_by("pk")
+    assert first.strip() == f"Stored inbound email {one.pk}: Awaiting triage"
+    assert again.strip() == (
+        f"Already stored as inbound email {one.pk} (the same message arrived before); "
+        "nothing done. Status: Awaiting triage"
+    )
+    assert reused.strip() == (
+        f"Stored inbound email {two.pk}: Awaiting triage (another message with the same "
+        f"Message-ID and other content: {one.pk})"
+    )
 
 
 def test_pipe_command_keeps_broken_messages_and_succeeds(monkeypatch):

@@ -1,5 +1,7 @@
 """Storing and routing inbound mail through the real database, cache and outbox."""
 
+from pathlib import Path
+
 import pytest
 from django.db import transaction
 from django_q.models import Schedule
@@ -7,6 +9,7 @@ from django_q.models import Schedule
 from conftest import make_organization, make_user
 from support.inbound.ingest import ingest, process
 from support.inbound.models import InboundEmail
+from support.tickets.models import Ticket
 
 from .conftest import message
 
@@ -35,11 +38,85 @@ def test_the_same_message_twice_makes_one_entry(name):
     assert InboundEmail.objects.count() == 1
 
 
-def test_same_message_id_with_different_bytes_is_still_one_entry():
-    ingest(message("gmail_reply"), "imap")
+def test_the_same_message_through_another_relay_is_still_one_entry():
+    first = ingest(message("gmail_reply"), "imap")
     resent = message("gmail_reply").replace(b"Delivered-To: support@example.com", b"X-Relay: 2")
-    ingest(resent, "http")
+    again = ingest(resent.replace(b"\r\n", b"\n"), "http")
+    assert (again.pk, first.created, again.created) == (first.pk, True, False)
     assert InboundEmail.objects.count() == 1
+
+
+def test_same_message_id_with_other_content_is_its_own_entry():
+    first = ingest(message("gmail_reply"), "imap")
+    other = message("gmail_reply").replace(b"memory_limit", b"upload_max_filesize")
+    second = ingest(other, "imap")
+    assert second.pk != first.pk and second.created
+    assert first.message_id == second.message_id
+    assert list(second.same_message_id()) == [first]
+    assert second.status == Status.TRIAGE  # processed like any other message
+
+
+def test_the_charsets_chosen_are_kept_on_the_entry():
+    entry = ingest(message("foxmail_gbk"), "imap")
+    entry.refresh_from_db()
+    assert "subject: gb18030 (labelled gbk, read as gb18030)" in entry.charsets
+    assert entry.raw_bytes == message("foxmail_gbk")
+
+
+def test_a_domainless_mailer_daemon_bounce_is_ignored_not_failed():
+    raw = (
+        b"Return-Path: <>\r\nFrom: MAILER-DAEMON (Mail Delivery System)\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n\r\nThis is the mail system.\r\n"
+    )
+    entry = ingest(raw, "pipe")
+    assert (entry.status, entry.action) == (Status.IGNORED_AUTOMATIC, Action.IGNORE)
+    assert entry.reason == "null return path (Return-Path: <>)"
+
+
+def test_an_outlook_read_receipt_opens_no_ticket(owner, organization):
+    raw = (
+        b"From: Olivia Owner <owner@acme.example>\r\nSubject: Read: Website down\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\neJ8+IgAAAQaQCAAEAAAAAAAB\r\n"
+    )
+    entry = ingest(raw, "imap")
+    assert (entry.status, entry.reason) == (Status.IGNORED_AUTOMATIC, "read receipt (Outlook)")
+    assert Ticket.objects.count() == 0
+
+
+def test_a_long_chinese_attachment_name_is_stored_whole_for_display(
+    settings, tmp_path, owner, organization
+):
+    settings.MEDIA_ROOT = tmp_path
+    name = "服务器迁移后网站访问缓慢问题的详细分析报告" * 5 + ".pdf"  # 100 characters, 300 bytes
+    raw = (
+        "From: Olivia Owner <owner@acme.example>\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n--b\r\n"
+        f'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="{name}"'
+        "\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    ).encode()
+    entry = ingest(raw, "imap")
+    assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
+    attachment = Ticket.objects.get().attachments.get()
+    assert attachment.name == name
+    stored = Path(attachment.file.name).name
+    assert len(stored.encode()) <= 150 and stored.endswith(".pdf")
+    assert stored.startswith("服务器迁移后网站访问缓慢问题")
+    assert attachment.file.read() == b"%PDF-1.4\n"
+
+
+def test_a_new_ticket_keeps_the_forwarded_content(owner, organization):
+    raw = (
+        b"From: Olivia Owner <owner@acme.example>\r\nSubject: Test with original message\r\n"
+        b"\r\nThis is email body\r\n\r\n-----Original Message-----\r\n"
+        b"From: GitHub <noreply@github.com>\r\nSent: Tuesday, 6 April 2021 9:09 AM\r\n"
+        b"Subject: Update notice\r\n\r\nWe noticed an outdated token format.\r\n"
+    )
+    ingest(raw, "imap")
+    description = Ticket.objects.get().messages.first().body
+    assert description.startswith("This is email body")
+    assert "We noticed an outdated token format." in description
 
 
 def test_messages_without_message_id_are_told_apart_by_content():

@@ -222,7 +222,7 @@ HEADERS = "From: Someone <someone@example.net>\r\nSubject: hi\r\nMessage-ID: <x@
         ("X-Auto-Response-Suppress: All\r\n", "X-Auto-Response-Suppress: All"),
         ("Return-Path: <>\r\n", "null return path (Return-Path: <>)"),
         ("Content-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n",
-         "delivery or read report (multipart/report)"),
+         "read receipt (disposition notification)"),
     ],
 )  # fmt: skip
 def test_each_automatic_signal(extra, reason):
@@ -272,11 +272,13 @@ def test_truncated_or_mangled_messages_never_raise_anything_else(path):
         assert isinstance(parsed.text, str)
 
 
-def test_undecodable_bytes_are_replaced():
+def test_a_part_mislabelled_utf8_is_read_as_windows_1252_not_replaced():
     raw = (
         b"From: a@example.net\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nok \xff\xfe end\r\n"
     )
-    assert parse_email(raw).text == "ok \ufffd\ufffd end"
+    parsed = parse_email(raw)
+    assert parsed.text == "ok ÿþ end"
+    assert parsed.decoding == ["body: cp1252 (labelled utf-8, which does not fit; detected)"]
 
 
 def test_raw_8bit_utf8_headers_and_unknown_charset():
@@ -321,14 +323,14 @@ def test_encoded_words_split_and_glued():
         ("C:\\Users\\me\\report.pdf", "report.pdf"),
         ("a\x00b\r\n.txt", "ab.txt"),
         ("...", ""),
-        ("x" * 300 + ".pdf", "x" * 187 + ".pdf"),
+        ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
     ],
 )
 def test_safe_filename(name, safe):
     assert safe_filename(name) == safe
 
 
-def test_message_forwarded_as_attachment_is_kept_whole():
+def test_message_forwarded_as_attachment_is_kept_whole_under_its_subject():
     inner = b"From: alerts@uptime.example\r\nSubject: DOWN\r\n\r\nMonitor is down.\r\n"
     raw = (
         b"From: Max <member@acme.example>\r\nSubject: FW: DOWN\r\nMIME-Version: 1.0\r\n"
@@ -339,7 +341,7 @@ def test_message_forwarded_as_attachment_is_kept_whole():
     parsed = parse_email(raw)
     assert parsed.text == "See the attached alert."
     (attached,) = parsed.attachments
-    assert (attached.filename, attached.content_type) == ("attachment-1.eml", "message/rfc822")
+    assert (attached.filename, attached.content_type) == ("DOWN.eml", "message/rfc822")
     assert b"Monitor is down." in attached.content
 
 

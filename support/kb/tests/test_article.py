@@ -38,7 +38,8 @@ def test_code_blocks_tables_images_and_notes(client, category):
     content = client.get("/kb/dns-domains/rich/").content.decode()
     assert "<pre><code>dig +short example.com" in content
     assert "<table>" in content
-    assert '<img alt="Diagram" src="https://cdn.example.com/d.png">' in content
+    assert "<img" not in content.split('class="prose kb-body"')[1]  # never loads; a link
+    assert '<a href="https://cdn.example.com/d.png" rel="noopener noreferrer nofollow">' in content
     assert '<div class="admonition warning">' in content
 
 

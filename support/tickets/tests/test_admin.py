@@ -23,17 +23,21 @@ def change_url(ticket):
 
 
 def form_data(ticket, **overrides):
+    """The ticket page's form as the browser sends it; add `_send_reply`, `_add_note` or
+    `_save` for the button pressed."""
     data = {
-        "status": ticket.status,
         "priority": ticket.priority,
         "assignee": ticket.assignee_id or "",
         "team": ticket.team_id or "",
         "category": ticket.category_id or "",
         "service": ticket.service_id or "",
-        "reply_kind": "public",
+        "incident": ticket.incident_id or "",
+        "cc": [person.pk for person in ticket.cc.all()],
+        "after_status": "",
         "reply_body": "",
         "macro": "",
         "priority_reason": "",
+        "last_seen_message": ticket.messages.order_by("pk").last().pk,
     }
     data.update(overrides)
     return data
@@ -42,6 +46,7 @@ def form_data(ticket, **overrides):
 def test_agents_group_can_work_tickets(agent_client, ticket):
     page = agent_client.get(LIST).content.decode()
     assert ticket.reference in page and "on track" in page
+    assert "Waiting on customer" in page and "Waiting on you" not in page
     assert agent_client.get(change_url(ticket)).status_code == 200
 
 
@@ -96,7 +101,8 @@ def test_reply_internal_note_and_workflow_changes_from_the_ticket_page(
             ticket,
             reply_body="We restarted PHP.",
             macro=Macro.objects.get().pk,
-            status="pending",
+            after_status="pending",
+            _send_reply="1",
             priority="P1",
             priority_reason="Checkout affected",
             assignee=agent.pk,
@@ -120,7 +126,7 @@ def test_reply_internal_note_and_workflow_changes_from_the_ticket_page(
     assert {"status", "priority", "assigned", "team"} <= kinds
 
     agent_client.post(
-        change_url(ticket), form_data(ticket, reply_kind="internal", reply_body="SECRET-NOTE")
+        change_url(ticket), form_data(ticket, _add_note="1", reply_body="SECRET-NOTE")
     )
     assert ticket.messages.last().internal
     page = agent_client.get(change_url(ticket)).content.decode()
@@ -130,7 +136,8 @@ def test_reply_internal_note_and_workflow_changes_from_the_ticket_page(
 
 def test_closed_ticket_cannot_be_reopened_in_the_admin(agent_client, ticket, agent):
     services.change_status(ticket, "closed", by=agent)
-    response = agent_client.post(change_url(ticket), form_data(ticket, status="open"))
+    data = form_data(ticket, after_status="open", _save="1")
+    response = agent_client.post(change_url(ticket), data)
     assert response.status_code == 200 and "can&#x27;t be reopened" in response.content.decode()
 
 

@@ -1,0 +1,190 @@
+"""The back office's frame (django-unfold): title, sidebar grouped by work, our static files, and
+the dashboard on the admin index.
+
+Other apps plug in without editing this module:
+- `add_navigation_item(group, item)` adds a sidebar link to one of the groups below
+  (e.g. reports adds its pages to "reports");
+- `add_dashboard_panel(slot, template, context)` renders a panel on the dashboard. The slot
+  "on_duty" is the "Who is on duty" panel (filled by the on-call app); "extra" panels follow the
+  figures. `context(request)` returns the template's context; keep it to one or two queries.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+GROUPS = [
+    ("tickets", _("Tickets")),
+    ("customers", pgettext_lazy("back-office sidebar", "Customers")),
+    ("status", _("Status")),
+    ("kb", _("Knowledge base")),
+    ("surveys", _("Surveys")),
+    ("email", _("Email")),
+    ("reports", _("Reports")),
+    ("settings", _("Settings")),
+]
+
+# (title, icon, "app_label.model" whose change list it opens, query string), by group.
+ITEMS = {
+    "tickets": [
+        (_("Queue"), "inbox", "tickets.ticket", ""),
+        (_("My tickets"), "person", "tickets.ticket", "?view=mine"),
+        (_("Canned responses"), "quick_phrases", "tickets.macro", ""),
+        (_("Timeline"), "history", "tickets.timelineevent", ""),
+    ],
+    "customers": [
+        (_("Organisations"), "corporate_fare", "accounts.organization", ""),
+        (_("People"), "group", "accounts.user", ""),
+        (_("Services"), "dns", "accounts.service", ""),
+        (_("Memberships"), "badge", "accounts.membership", ""),
+    ],
+    "status": [
+        (_("Incidents and maintenance"), "emergency", "status.incident", ""),
+        (_("Components"), "widgets", "status.component", ""),
+        (_("Component groups"), "category", "status.componentgroup", ""),
+        (_("Incident templates"), "description", "status.incidenttemplate", ""),
+        (_("Subscribers"), "notifications", "status.subscriber", ""),
+    ],
+    "kb": [
+        (_("Articles"), "article", "kb.article", ""),
+        (_("Categories"), "folder", "kb.category", ""),
+        (_("Tags"), "sell", "kb.tag", ""),
+        (_("Revisions"), "edit_note", "kb.revision", ""),
+        (_("Votes"), "thumb_up", "kb.vote", ""),
+    ],
+    "surveys": [
+        (_("Results"), "insights", "surveys.surveyresults", ""),
+        (_("Follow-ups"), "task_alt", "surveys.followup", ""),
+        (_("NPS campaigns"), "campaign", "surveys.npscampaign", ""),
+        (_("CSAT answers"), "sentiment_satisfied", "surveys.csatresponse", ""),
+        (_("NPS answers"), "recommend", "surveys.npsresponse", ""),
+        (_("Survey preferences"), "tune", "surveys.surveypreference", ""),
+    ],
+    "email": [
+        (_("Awaiting triage"), "move_to_inbox", "inbound.inboundemail", "?status__exact=triage"),
+        (_("Inbound emails"), "mail", "inbound.inboundemail", ""),
+        (_("Outgoing emails"), "outgoing_mail", "outbox.outboxmessage", ""),
+    ],
+    "reports": [
+        (_("Survey results"), "insights", "surveys.surveyresults", ""),
+        (_("Knowledge base searches"), "manage_search", "kb.searchquery", ""),
+    ],
+    "settings": [
+        (_("Ticket categories"), "label", "tickets.category", ""),
+        (_("Teams"), "groups", "tickets.team", ""),
+        (_("SLA policies"), "timer", "tickets.slapolicy", ""),
+        (_("Business-hours calendars"), "calendar_month", "tickets.businesscalendar", ""),
+        (_("Staff groups"), "admin_panel_settings", "auth.group", ""),
+        (_("API and machine tokens"), "key", "apitokens.apitoken", ""),
+        (_("Scheduled tasks"), "schedule", "django_q.schedule", ""),
+        (_("Failed tasks"), "error", "django_q.failure", ""),
+    ],
+}
+
+_extra_items: list[tuple[str, dict]] = []
+
+
+@dataclass
+class Panel:
+    slot: str
+    template: str
+    context: Any = None
+
+
+_panels: list[Panel] = []
+
+
+def add_navigation_item(group, item):
+    """item: {"title", "icon", "link" (url or callable(request)), "permission" (callable)}."""
+    _extra_items.append((group, item))
+
+
+def add_dashboard_panel(slot, template, context=None):
+    _panels.append(Panel(slot, template, context))
+
+
+def site_title(request):
+    return _("Support back office")
+
+
+def styles(request):
+    return static("backoffice/backoffice.css")
+
+
+def scripts(request):
+    return static("backoffice/backoffice.js")
+
+
+def _has_perm(codename):
+    def check(request):
+        user = request.user
+        return user.is_active and user.is_staff and (codename is None or user.has_perm(codename))
+
+    return check
+
+
+def _may_view(app_label, model_name):
+    """Whatever the model's admin says (custom pages decide for themselves)."""
+
+    def check(request):
+        from django.apps import apps
+        from django.contrib import admin
+
+        model_admin = admin.site._registry.get(apps.get_model(app_label, model_name))
+        return model_admin is not None and model_admin.has_view_or_change_permission(request)
+
+    return check
+
+
+def navigation(request):
+    groups = {key: [] for key, _title in GROUPS}
+    for group, items in ITEMS.items():
+        for title, icon, model, query in items:
+            app_label, model_name = model.split(".")
+            try:
+                link = reverse(f"admin:{app_label}_{model_name}_changelist") + query
+            except NoReverseMatch:
+                continue
+            permission = _may_view(app_label, model_name)
+            groups[group].append(
+                {"title": title, "icon": icon, "link": link, "permission": permission}
+            )
+    for group, item in _extra_items:
+        groups[group].append({"permission": _has_perm(None), **item})
+    dashboard = {
+        "title": _("Dashboard"),
+        "icon": "dashboard",
+        "link": reverse("admin:index"),
+        "permission": _has_perm(None),
+    }
+    return [{"items": [dashboard]}] + [
+        {"title": title, "items": groups[key], "collapsible": key in COLLAPSED}
+        for key, title in GROUPS
+    ]
+
+
+COLLAPSED = {"kb", "surveys", "reports", "settings"}
+
+
+def dashboard_callback(request, context):
+    from support.tickets.dashboard import figures
+
+    context.update(figures(request))
+    context["panels"] = {
+        slot: [
+            {"template": panel.template, "context": panel.context(request) if panel.context else {}}
+            for panel in _panels
+            if panel.slot == slot
+        ]
+        for slot in ("on_duty", "extra")
+    }
+    context["is_dashboard"] = True
+    return context
+
+
+def back_office_url():
+    return reverse("admin:index")

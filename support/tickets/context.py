@@ -1,0 +1,53 @@
+"""What an agent needs to know about the customer beside a ticket, in a fixed number of
+queries: organisation, the requester's other open tickets, the organisation's services with the
+live status of their components, incidents touching them, the last satisfaction score."""
+
+from django.db.models import Prefetch, Q
+
+from support.status.models import Component, Incident
+from support.surveys.models import CsatResponse
+
+from .models import Ticket
+
+
+def customer_context(ticket):
+    organization = ticket.organization  # with account_manager, selected by the caller
+    related = list(  # 1 query: the requester's other open tickets and those merged into this
+        Ticket.objects.filter(
+            Q(status__in=Ticket.ACTIVE_STATES, requester_id=ticket.requester_id)
+            | Q(merged_into_id=ticket.pk)
+        )
+        .exclude(pk=ticket.pk)
+        .only("pk", "reference", "subject", "status", "priority", "merged_into_id")
+        .order_by("-last_activity_at")[:50]
+    )
+    ticket.merged_from = [other for other in related if other.merged_into_id == ticket.pk]
+    other_open = [other for other in related if other.merged_into_id != ticket.pk][:5]
+    services = list(  # 2 queries
+        organization.services.prefetch_related(
+            Prefetch(
+                "status_components",
+                queryset=Component.objects.order_by("order", "name"),
+                to_attr="components",
+            )
+        )
+    )
+    incidents = list(  # 1 query
+        Incident.objects.active()
+        .filter(components__services__organization=organization)
+        .distinct()
+        .order_by("-started_at")[:5]
+    )
+    last_csat = (  # 1 query
+        CsatResponse.objects.filter(survey__ticket__organization=organization)
+        .select_related("survey__ticket")
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "organization": organization,
+        "other_open": other_open,
+        "services": services,
+        "incidents": incidents,
+        "last_csat": last_csat,
+    }

@@ -1,0 +1,108 @@
+"""The staff queues: which tickets each saved view holds, answered as `Q` objects so the
+ticket list, its counts and the back-office dashboard ask the database the same question."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Ticket
+
+Status = Ticket.Status
+OPEN_WORK = Q(status__in=Ticket.ACTIVE_STATES)
+
+
+def breached(now):
+    """Late now, or a target already missed, on a ticket still being worked."""
+    late = (
+        Q(next_due_at__lte=now)
+        | Q(first_response_outcome=Ticket.Outcome.BREACHED)
+        | Q(resolution_outcome=Ticket.Outcome.BREACHED)
+    )
+    return OPEN_WORK & late
+
+
+def at_risk(now):
+    """Past a warning time, not yet late, no target missed."""
+    warned = Q(first_response_at__isnull=True, first_response_warn_at__lte=now) | Q(
+        resolution_warn_at__lte=now
+    )
+    return OPEN_WORK & warned & Q(next_due_at__gt=now) & ~breached(now)
+
+
+def breached_since(start, now):
+    """Targets missed since `start`: answered or solved late, or late now and still open."""
+    return (
+        Q(first_response_outcome=Ticket.Outcome.BREACHED, first_response_due_at__gte=start)
+        | Q(resolution_outcome=Ticket.Outcome.BREACHED, resolution_due_at__gte=start)
+        | (OPEN_WORK & Q(next_due_at__gte=start, next_due_at__lte=now))
+    )
+
+
+def start_of_today(now):
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def waiting_on_us():
+    """New or open: the next move is ours."""
+    return Q(status__in=[Status.NEW, Status.OPEN])
+
+
+def on_track(now):
+    return OPEN_WORK & Q(next_due_at__gt=now) & ~at_risk(now) & ~breached(now)
+
+
+@dataclass(frozen=True)
+class View:
+    slug: str
+    label: str
+    icon: str
+
+    def condition(self, user, now):
+        return VIEW_CONDITIONS[self.slug](user, now)
+
+
+VIEW_CONDITIONS = {
+    "open": lambda user, now: OPEN_WORK,
+    "mine": lambda user, now: OPEN_WORK & Q(assignee=user),
+    "unassigned": lambda user, now: OPEN_WORK & Q(assignee__isnull=True),
+    "at_risk": lambda user, now: at_risk(now),
+    "breached": lambda user, now: breached(now),
+    "waiting": lambda user, now: Q(status=Status.PENDING),
+    "urgent": lambda user, now: OPEN_WORK & Q(priority__in=["P0", "P1"]),
+    "all": lambda user, now: Q(),
+    "breached_today": lambda user, now: breached_since(start_of_today(now), now),
+    "on_track": lambda user, now: on_track(now),
+    "paused": lambda user, now: OPEN_WORK & Q(next_due_at__isnull=True),
+}
+
+VIEWS = [
+    View("open", _("Open work"), "inbox"),
+    View("mine", _("My tickets"), "person"),
+    View("unassigned", _("Unassigned"), "person_off"),
+    View("at_risk", _("At risk"), "warning"),
+    View("breached", _("Breached"), "alarm"),
+    View("waiting", _("Waiting on customer"), "hourglass_top"),
+    View("urgent", _("P0/P1 open"), "priority_high"),
+    View("all", _("All tickets"), "list"),
+]
+# Reached from the dashboard's figures, not shown as tabs.
+HIDDEN_VIEWS = [
+    View("breached_today", _("Breached today"), "alarm"),
+    View("on_track", _("On track"), "check_circle"),
+    View("paused", _("No SLA clock running"), "pause_circle"),
+]
+VIEWS_BY_SLUG = {view.slug: view for view in VIEWS + HIDDEN_VIEWS}
+DEFAULT_VIEW = "open"
+
+
+def view_counts(user, now=None):
+    """Every saved view's count in one query (the open-work part uses the status index)."""
+    now = now or timezone.now()
+    counted = [view for view in VIEWS if view.slug != "all"]
+    totals = Ticket.objects.filter(OPEN_WORK).aggregate(
+        **{view.slug: Count("pk", filter=view.condition(user, now)) for view in counted}
+    )
+    return totals
