@@ -155,7 +155,9 @@ class AlertAdmin(ModelAdmin):
         if not obj.is_open:
             return "—"
         url = reverse("admin:oncall_alert_acknowledge", args=[obj.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Acknowledge"))
+        return format_html(
+            '<a class="bo-button bo-button-primary" href="{}">{}</a>', url, gettext("Acknowledge")
+        )
 
     def get_urls(self):
         return [
@@ -217,7 +219,7 @@ def oncall_summary(ticket):
         url = reverse("admin:oncall_alert_acknowledge", args=[alert.pk])
         items.append(
             format_html(
-                '<li>{}: {} · <a class="button" href="{}">{}</a></li>',
+                '<li>{}: {} · <a class="bo-button bo-button-primary" href="{}">{}</a></li>',
                 alert.get_reason_display(),
                 gettext("paged %(people)s, waiting for acknowledgement") % {"people": people},
                 url,
