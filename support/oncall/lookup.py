@@ -74,12 +74,27 @@ def week_ahead(rotas, now=None, days=7):
     return result
 
 
+ON_DUTY_CACHE_KEY = "oncall:on-duty"
+
+
 def on_duty_panel(now=None):
     """Context for the back-office dashboard's "who is on duty" panel (template
-    admin/oncall/_on_duty.html): each team's person now and the next hand-over."""
+    admin/oncall/_on_duty.html): each team's person now and the next hand-over.
+
+    The rotas are cached for a minute (and forgotten whenever a rota, shift or override
+    changes), so the dashboard pays one query for the count of open pages."""
+    from django.core.cache import cache
+
     from .models import Alert
 
-    return {
-        "on_duty": week_ahead(load_rotas(), now, days=1),
-        "open_pages": Alert.objects.open().count(),
-    }
+    rows = cache.get(ON_DUTY_CACHE_KEY)
+    if rows is None:
+        rows = week_ahead(load_rotas(), now, days=1)
+        cache.set(ON_DUTY_CACHE_KEY, rows, 60)
+    return {"on_duty": rows, "open_pages": Alert.objects.open().count()}
+
+
+def forget_on_duty():
+    from django.core.cache import cache
+
+    cache.delete(ON_DUTY_CACHE_KEY)

@@ -219,3 +219,19 @@ def test_the_back_office_shows_who_is_on_call_now_and_the_week(
     assert "On call now: <strong>Alex Agent</strong>" in page
     assert "On call now: <strong>Erin Engineer</strong>" in page
     assert "Bo Backup" in page  # the override, in the next 7 days
+
+
+def test_the_dashboard_says_who_is_on_duty_and_follows_a_new_override(
+    rotas, agent, second_agent, client
+):
+    client.force_login(agent)
+    assert "<strong>Tier 1</strong> Alex Agent" in client.get("/admin/").content.decode()
+    now = timezone.now()
+    Override.objects.create(
+        rota=rotas,
+        person=second_agent,
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=2),
+        reason="Alex on a train",
+    )
+    assert "<strong>Tier 1</strong> Bo Backup" in client.get("/admin/").content.decode()
