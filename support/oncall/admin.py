@@ -212,8 +212,11 @@ class DeliveryAdmin(ModelAdmin):
 
 
 def oncall_summary(ticket):
-    """List items for the ticket page: open pages with who was paged and an Acknowledge button."""
+    """List items for the ticket page: open pages with who was paged and an Acknowledge button.
+    Only P0 and P1 tickets are paged, so the others cost no query."""
     items = []
+    if ticket.priority not in ("P0", "P1"):
+        return items
     for alert in ticket.pager_alerts.open().prefetch_related("pages__person"):
         people = ", ".join(page.person.display_name for page in alert.pages.all())
         url = reverse("admin:oncall_alert_acknowledge", args=[alert.pk])
