@@ -23,10 +23,12 @@ admin.site.index_title = _("Back office")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("apitokens.urls")),
+    path("accounts/", include("webhooks.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("api.urls")),
     path("tickets/", include("support.tickets.urls")),

@@ -110,7 +110,7 @@ def parse_email(raw):
     raw_values = [value for part in parts for _name, value in raw_items(part)]
     decoder = MessageDecoder(
         named=charsets_named_in(raw_values, parts),
-        sample=b"\n".join(value for value in raw_values if not value.isascii()),
+        sample=b"\n".join(value for value in raw_values if _needs_detection(value)),
     )
     headers = _Headers(message, decoder)
 
@@ -156,6 +156,25 @@ def parse_email(raw):
         decoder.decisions.append(f"sender: read from {sender_header} (no usable From)")
     parsed.decoding = decoder.decisions
     return parsed
+
+
+def subject_of_broken(raw):
+    """The Subject of a message that could not be parsed, for staff to recognise it ("")."""
+    match = re.search(rb"^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)", raw[:65536], re.I | re.M)
+    if not match:
+        return ""
+    return _one_line(header_text(match.group(1), MessageDecoder())).replace("\x00", "")
+
+
+def _needs_detection(value):
+    """Raw 8-bit header bytes that are not UTF-8: what the detector should look at."""
+    if value.isascii():
+        return False
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def repair_header_block(raw):
@@ -447,9 +466,12 @@ def _attachment(part, number, decoder):
     filename = safe_filename(raw_filename(part, decoder))
     if not filename and content_type == "message/rfc822":
         filename = _forwarded_message_name(part, decoder)
-    if not filename:
-        extension = mimetypes.guess_extension(content_type) or ".bin"
-        filename = f"attachment-{number}{extension}"
+    extension = ".eml" if content_type == "message/rfc822" else ""
+    extension = extension or mimetypes.guess_extension(content_type) or ".bin"
+    if not filename:  # an unnamed part: its description ("Undelivered Message"), else a number
+        described = _one_line(_part_header(part, "Content-Description", decoder))[:150]
+        described = safe_filename(re.sub(r"[/\\]", "_", described))
+        filename = f"{described}{extension}" if described else f"attachment-{number}{extension}"
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
     content_id = _part_header(part, "Content-ID", decoder).strip().strip("<>")
     return Attachment(

@@ -132,7 +132,7 @@ def open_ticket(
         record(ticket, Kind.CREATED, created_by or requester, channel=channel)
 
         batch = notify.Batch()
-        batch.add(ticket, "received", requester, first=True)
+        batch.add(ticket, "received", requester)
         batch.add_each(ticket, "received", notify.customers(ticket, exclude=requester))
         batch.add_each(ticket, "staff_new", notify.team_members(ticket.team), message=message)
         batch.send()

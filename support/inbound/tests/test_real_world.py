@@ -91,6 +91,20 @@ def test_unlabelled_header_in_the_charset_the_message_names_elsewhere():
     assert "subject: cp932 (named elsewhere in the message)" in parsed.decoding
 
 
+def test_raw_headers_in_two_charsets_are_each_read_right():
+    raw = mail(
+        b"From: "
+        + "Jürgen".encode()
+        + b" <j@example.net>\nSubject: "
+        + "网站打开很慢".encode("gb18030")
+        + b"\nX-Note: "
+        + "Grüße".encode("cp1252")
+        + b"\n"
+    )
+    parsed = parse_email(raw)
+    assert (parsed.from_name, parsed.subject) == ("Jürgen", "网站打开很慢")
+
+
 def test_the_detector_ranks_plausible_text_first():
     assert detect("Übersicht für Jürgen".encode("cp1252")) == "cp1252"
     assert detect("绩效管理,究竟谁错了".encode("gb18030")) == "gb18030"
@@ -287,3 +301,16 @@ def test_forwarded_message_saved_under_its_subject():
     )
     (attachment,) = parse_email(raw).attachments
     assert attachment.filename == "服务器宕机 _ Server down.eml"
+
+
+def test_an_unnamed_part_is_named_after_its_description():
+    raw = mail(
+        b"From: a@example.net\nSubject: x\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n',
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Description: Undelivered Message\r\n\r\n"
+        b"From: b@example.net\r\n\r\nno subject here\r\n--b\r\n"
+        b"Content-Type: image/png\r\n\r\nPNG\r\n--b--\r\n",
+    )
+    names = [attachment.filename for attachment in parse_email(raw).attachments]
+    assert names == ["Undelivered Message.eml", "attachment-2.png"]
