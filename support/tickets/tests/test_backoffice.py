@@ -372,3 +372,13 @@ def test_ticket_page_queries_do_not_grow_with_messages(agent_client, ticket, age
     Service.objects.create(organization=ticket.organization, name="vps2", kind="vps")
     after = queries(agent_client, change_url(ticket))
     assert after == before and after <= 20, (before, after)
+
+
+def test_a_canned_response_is_previewed_filled_in(agent_client, ticket):
+    from support.tickets.models import Macro
+
+    macro = Macro.objects.create(name="Hi", body="Hello {first_name}, about **{reference}**.")
+    url = reverse("admin:tickets_ticket_macro_preview", args=[ticket.pk])
+    data = agent_client.get(url, {"macro": macro.pk}).json()
+    assert data["text"] == f"Hello Olivia, about **{ticket.reference}**."
+    assert f"<strong>{ticket.reference}</strong>" in data["html"]
