@@ -357,10 +357,8 @@ class TicketAdmin(ModelAdmin):
         term = search_term.replace("\x00", "").strip()[:200]
         if not term:
             return queryset, False
-        if REFERENCE.fullmatch(term.upper()):
-            exact = queryset.filter(reference=term.upper())
-            if exact.exists():
-                return exact, False
+        if REFERENCE.fullmatch(term.upper()):  # a reference: its unique index, nothing else
+            return queryset.filter(reference=term.upper()), False
         text = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=term)
         found = queryset.filter(
             Q(reference__iexact=term)
@@ -676,7 +674,7 @@ class TicketAdmin(ModelAdmin):
                 (_("SLA"), self.sla_summary(ticket)),
                 (_("Links"), self.links(ticket)),
             ]
-            extra_context["others_here"] = presence.touch(ticket.pk, request.user)
+            extra_context["others_here"] = presence.others(ticket.pk, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

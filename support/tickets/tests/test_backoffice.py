@@ -287,8 +287,9 @@ def test_two_agents_see_each_other_and_a_late_reply_asks_for_confirmation(
     client.force_login(agent)
     presence = reverse("admin:tickets_ticket_presence", args=[ticket.pk])
 
-    client.get(change_url(ticket))  # the agent opens the ticket
+    client.get(change_url(ticket))  # the agent opens the ticket; its page polls at once
     seen_by_agent = ticket.messages.order_by("pk").last().pk
+    client.post(presence, {"typing": "0", "seen": seen_by_agent})
     page = other.get(change_url(ticket)).content.decode()
     assert "Alex Agent has this ticket open" in page
     other.post(presence, {"typing": "1", "seen": seen_by_agent})
