@@ -139,6 +139,11 @@ class Organization(models.Model):
         related_name="managed_organizations",
         limit_choices_to={"is_staff": True},
     )
+    members_see_reports = models.BooleanField(
+        _("members may read the monthly service reports"),
+        default=False,
+        help_text=_("Owners and admins always may; an owner decides for the other members."),
+    )
     external_id = models.CharField(
         _("billing system id"),
         max_length=100,

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "support.kb",
     "support.inbound",
     "support.surveys",
+    "support.reports",
 ]
 
 MIDDLEWARE = [

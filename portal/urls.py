@@ -34,11 +34,13 @@ urlpatterns = [
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
+    path("reports/", include("support.reports.urls")),
     path(
         "sitemap.xml",
         sitemap,
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("admin/reports/", include("support.reports.staff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,7 +25,7 @@ from portal import ratelimit
 
 from . import routing
 from .models import InboundEmail
-from .parsing import UnparseableEmail, parse_email
+from .parsing import UnparseableEmail, parse_email, subject_of_broken
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -69,6 +69,7 @@ def process(entry, parsed=None, check_rate=False):
         if parsed is None:
             entry.mark(Status.FAILED, error)
             return entry
+        entry.mark(entry.status, entry.reason, **described(parsed))  # read by today's rules
     loop = own_address(parsed.from_address)
     if parsed.is_automatic or loop:
         reason = parsed.automatic_reason or "Sent by the portal's own address (mail loop)."
@@ -105,14 +106,21 @@ def _store(raw, source, digest, message_id, parsed):
             message_id=message_id[:255],
             sha256=hashlib.sha256(raw).hexdigest(),
             content_hash=digest,
-            charsets=parsed.charset_summary if parsed else "",
             raw=raw,
             size=len(raw),
-            from_address=parsed.from_address if parsed else "",
-            from_name=parsed.from_name[:200] if parsed else "",
-            subject=parsed.subject[:998] if parsed else "",
-            sent_at=parsed.date if parsed else None,
+            **(described(parsed) if parsed else {"subject": subject_of_broken(raw)[:998]}),
         )
+
+
+def described(parsed):
+    """The entry's fields that say what the message is, from the parsed message."""
+    return {
+        "from_address": parsed.from_address[:254],
+        "from_name": parsed.from_name[:200],
+        "subject": parsed.subject[:998],
+        "sent_at": parsed.date,
+        "charsets": parsed.charset_summary,
+    }
 
 
 def rate_limited(address):

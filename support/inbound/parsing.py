@@ -158,6 +158,14 @@ def parse_email(raw):
     return parsed
 
 
+def subject_of_broken(raw):
+    """The Subject of a message that could not be parsed, for staff to recognise it ("")."""
+    match = re.search(rb"^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)", raw[:65536], re.I | re.M)
+    if not match:
+        return ""
+    return _one_line(header_text(match.group(1), MessageDecoder())).replace("\x00", "")
+
+
 def repair_header_block(raw):
     """Mend the header block the way other mail programs read it.
 

@@ -1,6 +1,5 @@
 """The numbers on the staff results page and in its CSV export, aggregated in the database."""
 
-import csv
 import datetime
 
 from django import forms
@@ -12,8 +11,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from portal import charts
+from portal.spreadsheets import write_rows
 
-from . import charts
 from .models import CsatResponse, CsatSurvey, FollowUp, NpsCampaign, NpsResponse
 from .scores import (
     DETRACTOR_MAX,
@@ -29,7 +29,6 @@ from .scores import (
 
 COMMENT_LIMIT = 50
 DEFAULT_MONTHS = 6
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def month_start(day):
@@ -432,13 +431,6 @@ def nps_chart(rows, chart_id):
 # CSV ------------------------------------------------------------------------------------------
 
 
-def spreadsheet_safe(value):
-    """Text a spreadsheet won't run as a formula: a leading = + - @ tab or CR gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 CSV_HEADER = [
     "survey",
     "answered_at",
@@ -524,6 +516,4 @@ def _follow_up_status(answer):
 
 
 def write_csv(results, stream):
-    writer = csv.writer(stream)
-    for row in csv_rows(results):
-        writer.writerow([spreadsheet_safe(value) for value in row])
+    write_rows(csv_rows(results), stream)

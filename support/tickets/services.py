@@ -173,6 +173,7 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
         if author.is_staff and not message.internal:
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
+                ticket.first_response_business_minutes = ticket.business_minutes_since_opening(now)
                 if not ticket.first_response_outcome and ticket.first_response_due_at:
                     met = now <= ticket.first_response_due_at
                     ticket.first_response_outcome = Outcome.MET if met else Outcome.BREACHED
@@ -225,6 +226,7 @@ def _set_status(ticket, status, by, now):
         ticket.apply_targets()
     if status == Status.SOLVED:
         ticket.solved_at = ticket.resolved_at = now
+        ticket.resolution_business_minutes = ticket.business_minutes_since_opening(now)
         if not ticket.resolution_outcome and ticket.resolution_due_at:
             met = now <= ticket.resolution_due_at
             ticket.resolution_outcome = Outcome.MET if met else Outcome.BREACHED

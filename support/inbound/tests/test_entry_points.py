@@ -170,11 +170,11 @@ def test_admin_lists_filters_and_searches(agent_client):
     ingest(message("broken"), "http")
     page = agent_client.get("/admin/inbound/inboundemail/")
     assert page.status_code == 200
-    assert page.content.decode().count('class="action-checkbox"') == 3
+    assert page.content.decode().count('name="_selected_action"') == 3
     failed = agent_client.get("/admin/inbound/inboundemail/?status__exact=failed")
-    assert failed.content.decode().count('class="action-checkbox"') == 1
+    assert failed.content.decode().count('name="_selected_action"') == 1
     imap = agent_client.get("/admin/inbound/inboundemail/?source__exact=imap&q=memory")
-    assert imap.content.decode().count('class="action-checkbox"') == 0
+    assert imap.content.decode().count('name="_selected_action"') == 0
     found = agent_client.get("/admin/inbound/inboundemail/?q=member%40acme.example")
     assert "Re: [K7F-3QX9] Website down" in found.content.decode()
 

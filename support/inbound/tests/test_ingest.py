@@ -135,6 +135,22 @@ def test_a_broken_message_is_kept_with_the_reason():
     assert entry.raw_bytes == message("broken")
 
 
+def test_a_message_without_sender_is_kept_with_its_subject():
+    raw = b'From: "x" <no address@example.com>\r\nSubject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nx'
+    entry = ingest(raw, "pipe")
+    assert (entry.status, entry.subject) == (Status.FAILED, "Grüße")
+
+
+def test_processing_again_reads_the_message_by_todays_rules():
+    raw = b"Reply-To: <max@example.net>\r\nSubject: x\r\n\r\nbody\r\n"
+    entry = ingest(raw, "pipe")
+    InboundEmail.objects.filter(pk=entry.pk).update(from_address="", status=Status.FAILED)
+    process(InboundEmail.objects.get(pk=entry.pk))
+    entry.refresh_from_db()
+    assert (entry.status, entry.from_address) == (Status.TRIAGE, "max@example.net")
+    assert entry.charsets == "sender: read from Reply-To (no usable From)"
+
+
 def test_garbage_is_kept_too():
     entry = ingest(b"\x00\x01 not mail at all", "http")
     assert entry.status == Status.FAILED

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.spreadsheets import spreadsheet_safe
 from support.surveys.models import CsatResponse, CsatSurvey, NpsCampaign, NpsInvitation, NpsResponse
-from support.surveys.results import spreadsheet_safe
 from support.tickets.models import Category, Team, Ticket
 
 RESULTS = reverse("admin:surveys_surveyresults_changelist")

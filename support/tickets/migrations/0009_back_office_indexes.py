@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_provisioning'),
         ('status', '0003_delete_alertmanagertoken'),
-        ('tickets', '0007_staff_words_and_field_events'),
+        ('tickets', '0008_ticket_business_minutes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import CreditContract, CreditStep, MonthlyMailing, ReportPreference
+
+
+class CreditStepInline(admin.TabularInline):
+    model = CreditStep
+    extra = 1
+
+
+@admin.register(CreditContract)
+class CreditContractAdmin(admin.ModelAdmin):
+    list_display = ["tier", "uptime_commitment", "p0_response_credit", "maximum_credit"]
+    inlines = [CreditStepInline]
+
+
+@admin.register(ReportPreference)
+class ReportPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "opted_out", "updated_at"]
+    list_filter = ["opted_out"]
+    search_fields = ["user__email"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(MonthlyMailing)
+class MonthlyMailingAdmin(admin.ModelAdmin):
+    list_display = ["month", "kind", "user", "organization", "sent_at"]
+    list_filter = ["kind", "month"]
+    search_fields = ["user__email", "organization__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,47 @@
+"""Who may read the staff reports, and which tickets each person's reports count.
+
+Support engineers and superusers see every ticket; Support agents see their teams'
+tickets (the teams whose staff group they are in). Other staff see no reports.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from accounts.staff_groups import AGENTS, ENGINEERS
+from support.tickets.models import Team, Ticket
+
+
+class StaffScope:
+    def __init__(self, user):
+        self.user = user
+        groups = set(user.groups.values_list("name", flat=True)) if user.is_staff else set()
+        self.sees_all = (
+            user.is_active and user.is_staff and (user.is_superuser or ENGINEERS in groups)
+        )
+        self.is_agent = user.is_active and user.is_staff and AGENTS in groups
+        self.team_ids = (
+            None
+            if self.sees_all
+            else list(Team.objects.filter(group__user=user).values_list("pk", flat=True))
+        )
+
+    @property
+    def may_read(self):
+        return self.sees_all or self.is_agent
+
+    def check(self):
+        if not self.may_read:
+            raise PermissionDenied
+
+    def teams(self):
+        teams = Team.objects.order_by("tier", "name")
+        return teams if self.sees_all else teams.filter(pk__in=self.team_ids)
+
+    def tickets(self):
+        tickets = Ticket.objects.all()
+        return tickets if self.sees_all else tickets.filter(team_id__in=self.team_ids)
+
+    def restrict(self, queryset, team_path):
+        """Limit any queryset that reaches a ticket's team through `team_path`."""
+        if self.sees_all:
+            return queryset
+        return queryset.filter(**{f"{team_path}__in": self.team_ids})

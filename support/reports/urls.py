@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("sharing/", views.sharing, name="sharing"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("<str:month>/", views.month, name="month"),
+]
