@@ -58,7 +58,7 @@ def put_service(organization, external_id, *, name, kind, region="", identifier=
     return service, created
 
 
-def invite_owner(organization, email, *, role=Membership.Role.OWNER):
+def invite_owner(organization, email, *, role=Membership.Role.OWNER, invited_by=None):
     """Invite someone (by default as an owner). A person already in the organisation, or
     already invited, is left as they are: returns (invitation or None, state)."""
     if organization.memberships.filter(user__email__iexact=email).exists():
@@ -66,6 +66,8 @@ def invite_owner(organization, email, *, role=Membership.Role.OWNER):
     pending = organization.invitations.pending().filter(email__iexact=email).first()
     if pending is not None:
         return pending, "invited"
-    invitation = Invitation.objects.create(organization=organization, email=email, role=role)
+    invitation = Invitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=invited_by
+    )
     send_invitation(invitation)
     return invitation, "created"

@@ -210,7 +210,10 @@ class InvitationPost(ProvisioningView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         invitation, state = provisioning.invite_owner(
-            organization, data["email"], role=data["role"]
+            organization,
+            data["email"],
+            role=data["role"],
+            invited_by=request.user if request.user.is_authenticated else None,
         )
         body = {
             "email": data["email"],

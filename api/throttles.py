@@ -1,32 +1,47 @@
-"""Request limits per token and per address, counted in the shared cache (Redis in
-production), so every web node counts the same requests."""
+"""Request limits per token and per address: DRF throttles (so 429 with Retry-After in
+problem+json) counted by the portal's one rate-limit mechanism (portal/ratelimit.py), in the
+shared cache, so every worker and node counts the same requests."""
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from apitokens.models import ApiToken
 from portal.net import client_ip
+from portal.ratelimit import Limit, hit
 
 
-class TokenRateThrottle(SimpleRateThrottle):
-    scope = "api_token"
+class PortalThrottle(BaseThrottle):
+    scope = ""
+    setting = ""
 
-    def get_rate(self):
-        return settings.API_RATE_PER_TOKEN
+    def identity(self, request):
+        raise NotImplementedError
 
-    def get_cache_key(self, request, view):
-        if not isinstance(request.auth, ApiToken):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    def allow_request(self, request, view):
+        identity = self.identity(request)
+        if identity is None:
+            return True
+        count, window = getattr(settings, self.setting)
+        self.retry_after = hit(Limit(self.scope, count, window), identity)
+        return not self.retry_after
+
+    def wait(self):
+        return self.retry_after
 
 
-class AddressRateThrottle(SimpleRateThrottle):
+class TokenRateThrottle(PortalThrottle):
+    scope = "api-token"
+    setting = "API_RATE_PER_TOKEN"
+
+    def identity(self, request):
+        return request.auth.pk if isinstance(request.auth, ApiToken) else None
+
+
+class AddressRateThrottle(PortalThrottle):
     """Checked before authentication, so floods of bad tokens are limited too."""
 
-    scope = "api_address"
+    scope = "api-address"
+    setting = "API_RATE_PER_ADDRESS"
 
-    def get_rate(self):
-        return settings.API_RATE_PER_ADDRESS
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+    def identity(self, request):
+        return client_ip(request)

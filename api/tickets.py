@@ -129,6 +129,7 @@ class TicketList(UploadView):
         description="The tickets you may see, newest first: owners and admins all of the "
         "organisation's, members their own and those they are copied in on.",
         parameters=[TicketFilterSerializer],
+        responses={200: TicketSerializer(many=True)},
         examples=[OpenApiExample("A page of tickets", value=TICKET_EXAMPLE, response_only=True)],
     )
     def get(self, request):
@@ -151,7 +152,7 @@ class TicketList(UploadView):
         operation_id="tickets_create",
         summary="Open a ticket",
         description="The web form's fields and rules. JSON, or multipart/form-data with "
-        "`attachments` files (then `fields` is a JSON-encoded object and `cc` may repeat).",
+        "`attachments` files (then category questions as `fields.url=…` and `cc` repeated).",
         parameters=[IDEMPOTENCY_HEADER],
         request={
             "application/json": TicketCreateSerializer,
@@ -232,6 +233,8 @@ class TicketList(UploadView):
 
     def ticket_form(self, data, files):
         category = Category.objects.filter(slug=data["category"], is_active=True).first()
+        if category is None:
+            raise problems.Invalid({"category": [_("No category has this slug.")]})
         emails = data.get("cc", [])
         colleagues = list(
             User.objects.filter(

@@ -111,6 +111,7 @@ class IncidentList(ApiView):
         description="Published incidents and maintenance windows on the components your "
         "services run on, newest first.",
         parameters=[IncidentFilterSerializer],
+        responses={200: IncidentSerializer(many=True)},
         examples=[OpenApiExample("Incidents", value=INCIDENT_EXAMPLE, response_only=True)],
     )
     def get(self, request):

@@ -68,6 +68,7 @@ ITEMS = {
         (_("Awaiting triage"), "move_to_inbox", "inbound.inboundemail", "?status__exact=triage"),
         (_("Inbound emails"), "mail", "inbound.inboundemail", ""),
         (_("Outgoing emails"), "outgoing_mail", "outbox.outboxmessage", ""),
+        (_("Webhook deliveries"), "webhook", "webhooks.delivery", ""),
     ],
     "reports": [
         (_("Survey results"), "insights", "surveys.surveyresults", ""),
@@ -80,6 +81,7 @@ ITEMS = {
         (_("Business-hours calendars"), "calendar_month", "tickets.businesscalendar", ""),
         (_("Staff groups"), "admin_panel_settings", "auth.group", ""),
         (_("API and machine tokens"), "key", "apitokens.apitoken", ""),
+        (_("Webhook endpoints"), "webhook", "webhooks.endpoint", ""),
         (_("Scheduled tasks"), "schedule", "django_q.schedule", ""),
         (_("Failed tasks"), "error", "django_q.failure", ""),
     ],

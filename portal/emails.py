@@ -1,14 +1,16 @@
 """Templated emails, written in the recipient's language and time zone.
 
 Each email is three templates: <name>_subject.txt, <name>.txt and <name>.html
-(the HTML one extends emails/base.html). Links inside use SITE_URL.
+(the HTML one extends emails/base.html). Links inside use SITE_URL. The subject
+and the text body are rendered without HTML escaping; only the HTML part escapes.
 """
 
 import zoneinfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 
@@ -20,10 +22,19 @@ def render_email(template, context, language="en", time_zone="UTC"):
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+        text = render_text(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     return subject, text, html
+
+
+def render_text(template_name, context):
+    """A plain-text template rendered as text: no HTML escaping (a subject "Q&A <b>" stays so).
+
+    Only the HTML part of an email is escaped; subjects and text bodies are never read as HTML.
+    """
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
 
 
 def send_email(template, context, to, *, language="en", time_zone="UTC", headers=None, cc=None):

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "accounts",
     "apitokens",
     "api",
+    "webhooks",
     "support.outbox",
     "support.tickets",
     "support.status",
@@ -300,6 +301,19 @@ TOKEN_ENDPOINT_RATE_LIMIT = (env_int("TOKEN_ENDPOINT_RATE_LIMIT", 120), 60)
 KB_VOTE_RATE_LIMIT = (env_int("KB_VOTE_RATE_LIMIT", 30), 600)
 KB_SUGGEST_RATE_LIMIT = (env_int("KB_SUGGEST_RATE_LIMIT", 120), 60)
 INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+# Replies prove who sent them by a signed token in the reply address, e.g.
+# "support+{token}@example.com" (the mail server must deliver plus addresses to the mailbox).
+INBOUND_REPLY_ADDRESS = os.environ.get("INBOUND_REPLY_ADDRESS", "").strip()
+if INBOUND_REPLY_ADDRESS and (
+    INBOUND_REPLY_ADDRESS.count("{token}") != 1
+    or "@" not in INBOUND_REPLY_ADDRESS.partition("{token}")[2]
+):
+    raise ImproperlyConfigured(
+        'INBOUND_REPLY_ADDRESS must hold "{token}" once, before the "@", e.g. '
+        '"support+{token}@example.com".'
+    )
+# The authserv-id of the operator's own mail server in the Authentication-Results headers it adds.
+INBOUND_TRUSTED_AUTHSERV_ID = os.environ.get("INBOUND_TRUSTED_AUTHSERV_ID", "").strip()
 
 # Security.
 SESSION_COOKIE_SECURE = not DEBUG
@@ -322,8 +336,9 @@ REST_FRAMEWORK = {
 }
 
 # The customer REST API (/api/v1/) and its OpenAPI description.
-API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "120/minute")
-API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "300/minute")
+# Requests per minute (portal/ratelimit.py counts them in the shared cache).
+API_RATE_PER_TOKEN = (env_int("API_RATE_PER_TOKEN", 120), 60)
+API_RATE_PER_ADDRESS = (env_int("API_RATE_PER_ADDRESS", 300), 60)
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hosting Support Portal API",

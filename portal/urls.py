@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("apitokens.urls")),
+    path("accounts/", include("webhooks.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("api.urls")),
     path("tickets/", include("support.tickets.urls")),

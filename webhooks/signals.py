@@ -1,0 +1,48 @@
+"""Listen to the ticket timeline, staff replies and incident updates; nothing in the
+tickets or status apps has to know about webhooks."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from support.status.models import Incident, IncidentUpdate
+from support.tickets.models import Message, TimelineEvent
+
+from . import events
+from .models import EventType
+
+Kind = TimelineEvent.Kind
+
+
+@receiver(post_save, sender=TimelineEvent, dispatch_uid="webhooks-ticket-timeline")
+def ticket_changed(sender, instance, created, **kwargs):
+    if not created:
+        return
+    if instance.kind == Kind.CREATED:
+        events.later(events.ticket_event, instance.ticket_id, EventType.TICKET_CREATED)
+    elif instance.kind in (Kind.STATUS, Kind.PRIORITY):
+        changes = {
+            instance.kind: {"old": instance.data.get("old"), "new": instance.data.get("new")}
+        }
+        events.later(events.ticket_event, instance.ticket_id, EventType.TICKET_UPDATED, changes)
+
+
+@receiver(post_save, sender=Message, dispatch_uid="webhooks-staff-reply")
+def staff_replied(sender, instance, created, **kwargs):
+    if created and not instance.internal and instance.author and instance.author.is_staff:
+        events.later(
+            events.ticket_event, instance.ticket_id, EventType.TICKET_REPLIED, None, instance.pk
+        )
+
+
+@receiver(post_save, sender=IncidentUpdate, dispatch_uid="webhooks-incident-update")
+def incident_updated(sender, instance, created, **kwargs):
+    if created:
+        events.later(events.incident_event_for_update, instance.pk)
+
+
+@receiver(post_save, sender=Incident, dispatch_uid="webhooks-incident-published")
+def incident_published(sender, instance, created, update_fields=None, **kwargs):
+    """A draft made public: its customers hear of it now."""
+    published = bool(update_fields) and "is_published" in update_fields and instance.is_published
+    if not created and published:
+        events.later(events.incident_event, instance.pk, EventType.INCIDENT_CREATED)

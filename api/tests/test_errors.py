@@ -78,7 +78,7 @@ def test_staff_tokens_cannot_read_customer_data(ticket):
 
 
 def test_throttled_per_token_with_retry_after(settings, owner_api):
-    settings.API_RATE_PER_TOKEN = "3/minute"
+    settings.API_RATE_PER_TOKEN = (3, 60)
     for _attempt in range(3):
         assert owner_api.get("/api/v1/me/").status_code == 200
     response = owner_api.get("/api/v1/me/")
@@ -87,7 +87,7 @@ def test_throttled_per_token_with_retry_after(settings, owner_api):
 
 
 def test_throttled_per_address_even_without_a_token(settings, client):
-    settings.API_RATE_PER_ADDRESS = "2/minute"
+    settings.API_RATE_PER_ADDRESS = (2, 60)
     assert client.get("/api/v1/me/").status_code == 401
     assert client.get("/api/v1/me/").status_code == 401
     assert_problem(client.get("/api/v1/me/"), 429)

@@ -3,6 +3,8 @@ import re
 import pytest
 from drf_spectacular.validation import validate_schema
 
+from .test_schemathesis import served_schema
+
 pytestmark = pytest.mark.django_db
 
 
@@ -24,6 +26,7 @@ def test_schema_validates_and_describes_every_operation_with_an_example(client):
             assert any(examples), (method, path)
     assert schema["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     assert client.get("/api/schema/").status_code == 200  # YAML by default
+    assert schema == served_schema()
 
 
 def test_docs_page_uses_vendored_assets_and_no_inline_script(client):

@@ -146,6 +146,8 @@ def test_filters_and_cursor_pagination(owner_api, open_ticket, service):
     assert owner_api.get("/api/v1/tickets/", {"updated_since": future}).json()["results"] == []
     bad = owner_api.get("/api/v1/tickets/?status=nope")
     assert bad.status_code == 400 and bad.json()["errors"][0]["pointer"] == "#/status"
+    bad = owner_api.get("/api/v1/tickets/?cursor=garbage")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["pointer"] == "#/cursor"
 
 
 def test_list_queries_do_not_grow_with_rows(owner_api, open_ticket):

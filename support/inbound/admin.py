@@ -26,10 +26,17 @@ class InboundEmailAdmin(ModelAdmin):
         "subject",
         "status",
         "action",
+        "sender_verified_by",
         "ticket_reference",
         "not_threaded",
     ]
-    list_filter = ["status", "source", "action", "threaded"]  # status "Awaiting triage": the queue
+    list_filter = [
+        "status",
+        "source",
+        "action",
+        "sender_verified_by",
+        "threaded",
+    ]  # status "Awaiting triage": the queue
     search_fields = ["from_address", "from_name", "subject", "message_id", "ticket_reference"]
     date_hierarchy = "received_at"
     actions = ["process_again", "dismiss"]
@@ -58,6 +65,7 @@ class InboundEmailAdmin(ModelAdmin):
                     "reason",
                     "ticket_reference",
                     "related_ticket_reference",
+                    "sender_verified_by",
                     "threaded",
                     "processed_at",
                 ]

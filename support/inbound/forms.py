@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from support.tickets.access import may_post
 
 
 class TriageForm(forms.Form):
@@ -65,13 +66,13 @@ class TriageForm(forms.Form):
                 raise forms.ValidationError(
                     _("The claimed ticket is closed: open a new ticket instead.")
                 )
-            allowed = person == ticket.requester or ticket.cc.filter(pk=person.pk).exists()
-            if not (
-                allowed or person.memberships.filter(organization=ticket.organization).exists()
-            ):
+            if not may_post(person, ticket):  # the same rule as the web and email
                 self.add_error(
                     "requester_email",
-                    _("This person is neither on the ticket nor in its organisation."),
+                    _(
+                        "This person may not post on this ticket (not on it, or no longer in "
+                        "its organisation)."
+                    ),
                 )
             return data
         organization = data.get("organization")

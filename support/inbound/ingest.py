@@ -24,6 +24,7 @@ from django.db import DataError, IntegrityError, transaction
 from portal import ratelimit
 
 from . import routing
+from .authenticity import evidence
 from .models import InboundEmail
 from .parsing import UnparseableEmail, parse_email, subject_of_broken
 
@@ -82,10 +83,16 @@ def process(entry, parsed=None, check_rate=False):
             f"{settings.INBOUND_RATE_LIMIT_WINDOW} seconds.",
         )
         return entry
-    decision = routing.decide(parsed, routing.PortalDirectory(), settings.INBOUND_UNKNOWN_SENDERS)
+    decision = routing.decide(
+        parsed,
+        routing.PortalDirectory(),
+        settings.INBOUND_UNKNOWN_SENDERS,
+        evidence(entry.raw_bytes, parsed.from_address),
+    )
     fields = {
         "action": decision.action,
         "threaded": decision.threaded,
+        "sender_verified_by": decision.verified_by,
         "related_ticket_reference": decision.ticket.reference if decision.ticket else "",
     }
     done = Status.TRIAGE if decision.action == InboundEmail.Action.TRIAGE else Status.PROCESSED

@@ -36,6 +36,14 @@ class InboundEmail(models.Model):
         SIGN_UP_REPLY = "sign_up_reply", _("Answered with a sign-up pointer")
         IGNORE = "ignore", _("Ignored")
 
+    class Verification(models.TextChoices):
+        """How the sender was verified (see authenticity.py); empty: not verified."""
+
+        NONE = "", _("Sender not verified")
+        TOKEN = "token", _("Reply token")
+        DMARC = "dmarc", _("DMARC pass")
+        DKIM = "dkim", _("Aligned DKIM pass")
+
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     status = models.CharField(
@@ -75,6 +83,17 @@ class InboundEmail(models.Model):
         help_text=_(
             "Yes when matched to a ticket through the portal's own Message-IDs; no when only "
             "the [reference] in the subject claimed the ticket (the sender could be forged)."
+        ),
+    )
+    sender_verified_by = models.CharField(
+        _("sender verified by"),
+        max_length=10,
+        choices=Verification.choices,
+        default=Verification.NONE,
+        blank=True,
+        help_text=_(
+            "How the message is known to come from its From address: it answers a reply token "
+            "sent to that person, or the mail server authenticated the sender's domain."
         ),
     )
     ticket_reference = models.CharField(

@@ -455,9 +455,12 @@ def _attachment(part, number, decoder):
     filename = safe_filename(raw_filename(part, decoder))
     if not filename and content_type == "message/rfc822":
         filename = _forwarded_message_name(part, decoder)
-    if not filename:
-        extension = mimetypes.guess_extension(content_type) or ".bin"
-        filename = f"attachment-{number}{extension}"
+    extension = ".eml" if content_type == "message/rfc822" else ""
+    extension = extension or mimetypes.guess_extension(content_type) or ".bin"
+    if not filename:  # an unnamed part: its description ("Undelivered Message"), else a number
+        described = _one_line(_part_header(part, "Content-Description", decoder))[:150]
+        described = safe_filename(re.sub(r"[/\\]", "_", described))
+        filename = f"{described}{extension}" if described else f"attachment-{number}{extension}"
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
     content_id = _part_header(part, "Content-ID", decoder).strip().strip("<>")
     return Attachment(

@@ -3,36 +3,41 @@
 The rules, in order (`decide`):
 
 1. A message sent by a machine (auto-reply, bounce, bulk) is ignored: no ticket, no answer.
-2. The ticket it answers is found by its In-Reply-To/References against the
-   Message-IDs the portal sent for tickets (they carry an unguessable part, so a
-   match proves the sender received our email): the reply is *threaded*. Failing
-   that, by a "[K7F-3QX9]" reference in the subject: anyone can type that, so the
-   decision says `threaded=False` and staff are shown it is not threaded.
-3. A message that claims a ticket is added to its conversation only when the
-   sender (From, never Reply-To) is a known person who is the requester, copied
-   in, or a member of the ticket's organisation. Otherwise it is a
-   message held for staff triage (the claimed ticket is named in the decision). A
+2. The ticket it answers is found by a reply token (authenticity.py) in its
+   recipient address or In-Reply-To/References, then by the Message-IDs the
+   portal sent for tickets (the message is *threaded*); failing that, by a
+   "[K7F-3QX9]" reference in the subject (`threaded=False`).
+3. Who sent it: the From address (never Reply-To) names a person, but the message
+   counts as theirs only when it is *verified* (`Decision.verified_by`): it
+   answers a token issued to that person ("token"; or, for emails sent before
+   tokens, a Message-ID the portal recorded as sent to that address), or the
+   operator's mail server vouches for the From domain in its
+   Authentication-Results header ("dmarc", "dkim"). A message that is not verified
+   never posts, opens a ticket or is answered in anybody's name: it waits for
+   staff triage, marked "sender not verified".
+4. A verified message that claims a ticket is added to its conversation only when
+   the sender may post on it (support.tickets.access, the same rule as the web);
+   otherwise it goes to triage (the claimed ticket is named in the decision). A
    permitted reply to a closed ticket opens a follow-up ticket linked to it.
-4. A new message from a known person opens a ticket in their default
+5. A new verified message from a known person opens a ticket in their default
    organisation (`user.default_organization`). A known person with no
    organisation goes to triage.
-5. A message from an unknown address goes to staff triage, or is answered with a
-   polite pointer to sign up, as settings.INBOUND_UNKNOWN_SENDERS says
-   ("triage" | "reply"). The pointer carries Auto-Submitted: auto-replied and is
-   sent at most once a day per address.
+6. A message from an unknown address goes to staff triage, or, when its domain is
+   authenticated, is answered with a polite pointer to sign up, as
+   settings.INBOUND_UNKNOWN_SENDERS says ("triage" | "reply"). The pointer carries
+   Auto-Submitted: auto-replied and is sent at most once a day per address.
 
 Carrying a decision out (`apply_decision`), against the tickets app:
 
 - REPLY: `add_reply(channel="email")` by the sender, with the files the web form
-  would take. When the reply was not threaded, an internal note tells staff the
-  sender was not verified (the entry is also marked "not threaded" in the admin).
+  would take.
 - FOLLOW_UP: `open_ticket(follow_up_of=<closed ticket>)` in its organisation.
 - NEW_TICKET: `open_ticket(channel="email", priority="P2", category "Question or
   advice")` in the sender's default organisation; it sends "ticket received". The
   ticket gets the full text (a forwarded or quoted message is what it is about);
   replies and follow-ups get only the new text.
-- TRIAGE: nothing is created and nobody is emailed. A ticket needs a real
-  organisation and requester, so the message waits in the admin ("Awaiting
+- TRIAGE: nothing is created and nobody but tier 1 is emailed. A ticket needs a
+  real organisation and requester, so the message waits in the admin ("Awaiting
   triage") until staff open a ticket for the organisation and requester they
   choose, add it to the claimed ticket, or dismiss it.
 
@@ -40,8 +45,7 @@ Files refused by the web form's limits are listed in an internal note and on the
 InboundEmail; the original .eml keeps them all.
 
 A staff member answering one of the portal's emails is NOT added as a staff reply:
-customers receive the same thread's Message-IDs, so a threaded message with a
-forged staff From could otherwise speak for staff. It goes to triage.
+it goes to triage, so that nothing sent by email can speak for staff.
 """
 
 import hashlib
@@ -54,7 +58,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +67,7 @@ from accounts.staff_groups import AGENTS
 from portal.emails import send_email, send_email_to_user
 from portal.net import absolute_url
 
+from .authenticity import NO_EVIDENCE
 from .models import InboundEmail
 from .parsing import parse_email
 
@@ -81,7 +86,7 @@ class TicketInfo:
     reference: str
     organization_id: int
     closed: bool
-    participant_emails: frozenset = frozenset()  # requester and people copied in, lower case
+    posters: frozenset = frozenset()  # ids of the people who may post on it (access.py)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,8 @@ class Decision:
     author: object = None  # the known person who sent it (accounts.User) or None
     organization: object = None  # where a new ticket goes
     ticket: TicketInfo | None = None  # the ticket answered, followed up, or claimed
-    threaded: bool | None = None  # True: matched by our Message-IDs; False: by subject only
+    threaded: bool | None = None  # True: matched by a token or our Message-IDs; False: subject
+    verified_by: str = ""  # "token", "dmarc" or "dkim"; "": the sender is not verified
 
 
 class Directory(Protocol):
@@ -101,42 +107,72 @@ class Directory(Protocol):
 
     def ticket_by_reference(self, reference) -> TicketInfo | None: ...
 
-    def person(self, email_address): ...
+    def ticket_sent_to(self, message_ids, email_address) -> TicketInfo | None: ...
 
-    def is_member(self, person, organization_id) -> bool: ...
+    def person(self, email_address): ...
 
     def default_organization(self, person): ...
 
 
-def decide(parsed, directory, unknown_senders="triage"):
-    """The Decision for a parsed email (see the module docstring for the rules)."""
+NOT_VERIFIED = "Sender not verified"
+
+
+def decide(parsed, directory, unknown_senders="triage", evidence=NO_EVIDENCE):
+    """The Decision for a parsed email (see the module docstring for the rules);
+    `evidence` is what the raw message proves about its sender (authenticity.evidence)."""
     if parsed.is_automatic:
         return Decision(Action.IGNORE, f"Sent automatically ({parsed.automatic_reason}).")
     author = directory.person(parsed.from_address)
-    ticket, threaded = find_ticket(parsed, directory)
+    ticket, threaded = find_ticket(parsed, directory, evidence)
+    verified_by = verification(parsed, author, ticket, directory, evidence)
     if ticket is not None:
-        return _about_ticket(ticket, threaded, author, parsed, directory)
+        return _about_ticket(ticket, threaded, author, parsed, verified_by)
     if author is None:
+        if unknown_senders == "reply" and verified_by:
+            return Decision(
+                Action.SIGN_UP_REPLY,
+                "Unknown sender: answered with a sign-up pointer.",
+                verified_by=verified_by,
+            )
         if unknown_senders == "reply":
             return Decision(
-                Action.SIGN_UP_REPLY, "Unknown sender: answered with a sign-up pointer."
+                Action.TRIAGE,
+                f"{NOT_VERIFIED}: an unknown sender whose domain is not authenticated is "
+                "never answered (the address could be forged); held for staff triage.",
             )
         return Decision(Action.TRIAGE, "Unknown sender: held for staff triage.")
+    if not verified_by:
+        return Decision(
+            Action.TRIAGE,
+            f"{NOT_VERIFIED}: a new message from {parsed.from_address} that neither answers "
+            "an email we sent to that person nor has an authenticated domain; held for staff "
+            "triage (no ticket is opened in their name).",
+            author=author,
+        )
     organization = directory.default_organization(author)
     if organization is None:
         return Decision(
-            Action.TRIAGE, "The sender belongs to no organisation: triage.", author=author
+            Action.TRIAGE,
+            "The sender belongs to no organisation: triage.",
+            author=author,
+            verified_by=verified_by,
         )
     return Decision(
         Action.NEW_TICKET,
         "New ticket in the sender's default organisation.",
         author=author,
         organization=organization,
+        verified_by=verified_by,
     )
 
 
-def find_ticket(parsed, directory):
-    """(ticket, threaded): by our own Message-IDs first, then by [reference] in the subject."""
+def find_ticket(parsed, directory, evidence=NO_EVIDENCE):
+    """(ticket, threaded): by a reply token, by our own Message-IDs, then by [reference] in
+    the subject."""
+    for token in evidence.tokens:
+        ticket = directory.ticket_by_reference(token.reference)
+        if ticket is not None:
+            return ticket, True
     if parsed.thread_ids:
         ticket = directory.ticket_by_message_ids(parsed.thread_ids)
         if ticket is not None:
@@ -148,50 +184,62 @@ def find_ticket(parsed, directory):
     return None, None
 
 
-def _about_ticket(ticket, threaded, author, parsed, directory):
+def verification(parsed, author, ticket, directory, evidence):
+    """How the message is known to come from `author` ("token", "dmarc", "dkim"), or ""."""
+    if author is not None and ticket is not None:
+        for token in evidence.tokens_for(author.pk):
+            answered = directory.ticket_by_reference(token.reference)
+            if answered is not None and answered.reference == ticket.reference:
+                return "token"
+        sent = directory.ticket_sent_to(parsed.thread_ids, parsed.from_address)
+        if sent is not None and sent.reference == ticket.reference:
+            return "token"
+    if evidence.vouches_for(parsed.from_address):
+        return evidence.method
+    return ""
+
+
+def _about_ticket(ticket, threaded, author, parsed, verified_by):
+    claim = {"author": author, "ticket": ticket, "threaded": threaded, "verified_by": verified_by}
     if getattr(author, "is_staff", False):
         return Decision(
             Action.TRIAGE,
             f"Claims ticket {ticket.reference} from a staff address: never added as a staff "
-            "reply automatically (the sender could be forged); triage.",
-            author=author,
-            ticket=ticket,
-            threaded=threaded,
+            "reply automatically; triage.",
+            **claim,
         )
-    if not may_post(ticket, author, parsed.from_address, directory):
+    if not verified_by:
         return Decision(
             Action.TRIAGE,
-            f"Claims ticket {ticket.reference}, but {parsed.from_address} is neither on it nor "
-            "in its organisation: held for staff triage.",
-            author=author,
-            ticket=ticket,
-            threaded=threaded,
+            f"{NOT_VERIFIED}: claims ticket {ticket.reference} as {parsed.from_address}, but "
+            "answers no email we sent to that person and its domain is not authenticated; "
+            "held for staff triage.",
+            **claim,
+        )
+    if not may_post(ticket, author):
+        return Decision(
+            Action.TRIAGE,
+            f"Claims ticket {ticket.reference}, but {parsed.from_address} may not post on it "
+            "(not on it, or no longer in its organisation): held for staff triage.",
+            **claim,
         )
     if ticket.closed:
         return Decision(
             Action.FOLLOW_UP,
             f"Reply to closed ticket {ticket.reference}: follow-up ticket linked to it.",
-            author=author,
-            ticket=ticket,
-            threaded=threaded,
+            **claim,
         )
-    how = "threaded" if threaded else "NOT threaded: matched by the subject's reference only"
+    how = "threaded" if threaded else "matched by the subject's reference"
     return Decision(
         Action.REPLY,
-        f"Reply to ticket {ticket.reference} ({how}).",
-        author=author,
-        ticket=ticket,
-        threaded=threaded,
+        f"Reply to ticket {ticket.reference} ({how}; sender verified by {verified_by}).",
+        **claim,
     )
 
 
-def may_post(ticket, author, from_address, directory):
-    """The requester, someone copied in, or a member of the ticket's organisation."""
-    if author is None:
-        return False
-    if from_address.lower() in ticket.participant_emails:
-        return True
-    return directory.is_member(author, ticket.organization_id)
+def may_post(ticket, author):
+    """The ticket app's rule (support.tickets.access.may_post), as read into TicketInfo."""
+    return author is not None and author.pk in ticket.posters
 
 
 # The portal's own lookups ---------------------------------------------------------
@@ -215,9 +263,6 @@ class PortalDirectory:
             user = address.user if address and address.user.is_active else None
         return user
 
-    def is_member(self, person, organization_id):
-        return person.memberships.filter(organization_id=organization_id).exists()
-
     def default_organization(self, person):
         return person.default_organization
 
@@ -229,13 +274,13 @@ class PortalDirectory:
         """
         from support.tickets.models import Ticket, TicketEmail
 
-        wanted = [f"<{message_id.strip('<> ')}>" for message_id in message_ids[:MAX_THREAD_IDS]]
+        wanted = _bracketed(message_ids)
         found = dict(
             TicketEmail.objects.filter(message_id__in=wanted).values_list("message_id", "ticket")
         )
         roots = {}
         ours = [message_id for message_id in wanted if message_id.startswith("<ticket.")]
-        if ours and not found:  # a thread's first id is in TicketEmail too, unless nobody got it
+        if ours and not found:  # every email replies to the thread id
             roots = dict(
                 Ticket.objects.filter(email_thread_id__in=ours).values_list("email_thread_id", "pk")
             )
@@ -250,15 +295,40 @@ class PortalDirectory:
         ticket = _ticket_with_people(reference=reference.upper())
         return ticket_info(ticket) if ticket else None
 
+    def ticket_sent_to(self, message_ids, email_address):
+        """The ticket of one of these Message-IDs that the portal sent to `email_address`.
+
+        Emails sent before reply tokens existed are matched this way. A ticket's thread
+        id does not count: its first email used to go out with it as Message-ID, and
+        everyone on the ticket has it in In-Reply-To.
+        """
+        from support.tickets.models import TicketEmail
+
+        if not message_ids:
+            return None
+        sent = (
+            TicketEmail.objects.filter(
+                message_id__in=_bracketed(message_ids), recipient__iexact=email_address
+            )
+            .exclude(message_id=F("ticket__email_thread_id"))
+            .values_list("ticket", flat=True)
+            .first()
+        )
+        return ticket_info(_ticket_with_people(pk=sent)) if sent else None
+
 
 MAX_THREAD_IDS = 20
+
+
+def _bracketed(message_ids):
+    return [f"<{message_id.strip('<> ')}>" for message_id in message_ids[:MAX_THREAD_IDS]]
 
 
 def _ticket_with_people(**lookup):
     """The ticket, or the one it was merged into: replies follow the conversation."""
     from support.tickets.models import Ticket
 
-    tickets = Ticket.objects.select_related("requester").prefetch_related("cc")
+    tickets = Ticket.objects.select_related("requester")
     ticket = tickets.filter(**lookup).first()
     for _hop in range(5):
         if ticket is None or ticket.merged_into_id is None:
@@ -269,12 +339,13 @@ def _ticket_with_people(**lookup):
 
 def ticket_info(ticket):
     """What the rules read about a real ticket."""
-    people = [ticket.requester, *ticket.cc.all()]
+    from support.tickets.access import posters
+
     return TicketInfo(
         reference=ticket.reference,
         organization_id=ticket.organization_id,
         closed=ticket.status == ticket.Status.CLOSED,
-        participant_emails=frozenset(person.email.lower() for person in people if person),
+        posters=frozenset(posters(ticket)),
     )
 
 
@@ -357,17 +428,9 @@ def open_ticket_for_staff(entry, organization, requester):
     return open_ticket_from_email(decision, parsed, entry)
 
 
-NOT_THREADED_NOTE = _(
-    "This email was matched by the reference in its subject only; the sender was not verified "
-    "by threading. Check it really comes from %(address)s before acting on it."
-)
-
-
 def staff_note(decision, refused):
     """The internal note staff should read next to an emailed message (empty: none)."""
     lines = []
-    if decision is not None and decision.threaded is False:
-        lines.append(str(NOT_THREADED_NOTE) % {"address": decision.author.email})
     if refused:
         lines.append(
             str(_("Attachments not added (larger than %(limit)s or of a type not allowed):"))

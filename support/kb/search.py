@@ -2,10 +2,13 @@
 
 PostgreSQL: words are found by full-text search on a weighted vector (title A,
 summary and body B; `english` config for English, `simple` for Chinese) with a
-GIN index. PostgreSQL's parsers don't segment Chinese, so a query containing
-Chinese is matched as substrings (LIKE), backed by pg_trgm GIN indexes: 密码
-finds an article containing 重置密码. SQLite: substring matching only. Either
-way a title match ranks above a body match.
+GIN index. PostgreSQL's parsers don't segment Chinese, so Chinese (and Japanese)
+text is also indexed as overlapping character pairs, as Elasticsearch's CJK
+analyzer does: 重置密码 is indexed as 重置 置密 密码, and a query of any length
+becomes the phrase of its pairs, so 密码 (two characters, the usual length of a
+Chinese word) finds 重置密码 through the same GIN index and ranks like English.
+A lone Chinese character is matched as a substring (LIKE). SQLite: substring
+matching only. Either way a title match ranks above a body match.
 """
 
 import html
@@ -15,7 +18,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, F, Func, Q, TextField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -31,6 +34,13 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_SYNTAX = re.compile(r"^\s*(#{1,6}|[-*+>]|\d+\.|!!!\s*\w+|\|?[-:| ]{3,}\|?$)|[*`|]+", re.M)
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# Runs of ideographs and kana: what is indexed as character pairs (punctuation splits runs).
+IDEOGRAPH_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+IDEOGRAPHS = re.compile(f"[{IDEOGRAPH_CLASS}]+")
+# Latin words written against Chinese (安装SSL证书): PostgreSQL's parser keeps them in one token.
+GLUED_WORDS = re.compile(
+    f"(?<=[{IDEOGRAPH_CLASS}])[A-Za-z0-9]+|[A-Za-z0-9]+(?=[{IDEOGRAPH_CLASS}])"
+)
 
 
 def clean_query(raw):
@@ -47,13 +57,31 @@ def using_postgres():
     return connection.vendor == "postgresql"
 
 
+def character_pairs(text):
+    """Overlapping pairs of ideographs: 重置密码 → 重置 置密 密码; a lone one stays alone.
+    Latin words glued to Chinese follow, so that SSL in 安装SSL证书 is a word of its own."""
+    pairs = []
+    for run in IDEOGRAPHS.findall(text or ""):
+        pairs.extend([run] if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
+    return " ".join(pairs + GLUED_WORDS.findall(text or ""))
+
+
 def update_search_vectors(translations):
-    """Refresh the weighted vectors of these translations (PostgreSQL only)."""
+    """Refresh the weighted vectors of these translations (PostgreSQL only).
+
+    The character pairs come first in the vector: PostgreSQL caps word positions at
+    16,383, and phrase matching of the pairs needs their own positions to be exact."""
     if not using_postgres():
         return
-    for language, config in CONFIGS.items():
-        translations.filter(language=language).update(
-            search_vector=SearchVector(without_tags("title"), weight="A", config=config)
+    rows = translations.values_list("pk", "language", "title", "summary", "body")
+    for pk, language, title, summary, body in rows.iterator():
+        config = CONFIGS.get(language, "simple")
+        ArticleTranslation.objects.filter(pk=pk).update(
+            search_vector=SearchVector(Value(character_pairs(title)), weight="A", config="simple")
+            + SearchVector(
+                Value(character_pairs(f"{summary}\n{body}")), weight="B", config="simple"
+            )
+            + SearchVector(without_tags("title"), weight="A", config=config)
             + SearchVector(without_tags("summary"), weight="B", config=config)
             + SearchVector(without_tags("body"), weight="B", config=config)
         )
@@ -102,6 +130,24 @@ def substring_match(terms, fields):
     )
 
 
+def pairs_query(terms):
+    """Full-text query for the Chinese terms: each one the phrase of its character pairs,
+    the rest of the term (Latin letters, digits) as words. Lone characters are left over,
+    to be matched as substrings."""
+    queries, leftover = [], []
+    for term in terms:
+        runs = IDEOGRAPHS.findall(term)
+        if any(len(run) == 1 for run in runs):
+            leftover.append(term)
+            continue
+        for run in runs:
+            queries.append(SearchQuery(character_pairs(run), config="simple", search_type="phrase"))
+        rest = IDEOGRAPHS.sub(" ", term).strip()
+        if rest:
+            queries.append(SearchQuery(rest, config="simple"))
+    return reduce(and_, queries) if queries else None, leftover
+
+
 def matching_translations(user, query):
     """Translations of visible articles that match, best first."""
     terms = terms_of(query)
@@ -111,6 +157,7 @@ def matching_translations(user, query):
     translations = ArticleTranslation.objects.filter(
         article__in=Article.objects.visible_to(user)
     ).select_related("article__category")
+    pairs, leftover = pairs_query(terms) if has_cjk(query) else (None, terms)
     if using_postgres() and not has_cjk(query):
         words = SearchQuery(query, config="english", search_type="websearch") | SearchQuery(
             query, config="simple", search_type="websearch"
@@ -118,6 +165,13 @@ def matching_translations(user, query):
         translations = translations.filter(
             Q(search_vector=words) | substring_match(terms, ["title"])
         ).annotate(rank=title_boost + SearchRank(F("search_vector"), words))
+    elif using_postgres() and pairs is not None:
+        matches = Q(search_vector=pairs)
+        if leftover:
+            matches &= substring_match(leftover, ["title", "summary", "body"])
+        translations = translations.filter(matches).annotate(
+            rank=title_boost + SearchRank(F("search_vector"), pairs)
+        )
     else:
         summary_boost = Case(
             When(substring_match(terms, ["summary"]), then=Value(0.3)), default=Value(0.1)
@@ -132,24 +186,12 @@ def search(user, query, language=None, limit=MAX_RESULTS):
     """Ranked results, one per article, in the reader's language where it matches."""
     language = language or current_language()
     best = {}
-    for version in fetch(matching_translations(user, query)[: limit + 10], query):
+    for version in matching_translations(user, query)[: limit + 10]:
         current = best.get(version.article_id)
         if current is None or (version.language == language and current.language != language):
             best[version.article_id] = version
     chosen = sorted(best.values(), key=lambda v: -v.rank)[:limit]
     return [Result(v.article, v, highlight_passage(v, query), v.rank) for v in chosen]
-
-
-def fetch(translations, query):
-    """Run the query. For Chinese terms of three or more characters the pg_trgm indexes
-    narrow the rows sharply, but PostgreSQL's estimate for them is poor and it would
-    scan every body instead (30x slower over 10,000 articles), so steer it to them."""
-    chinese = [term for term in terms_of(query) if has_cjk(term)]
-    if not (using_postgres() and chinese and all(len(term) >= 3 for term in chinese)):
-        return list(translations)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        return list(translations)
 
 
 def plain_text(markdown_text):

@@ -11,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 class OutboxQuerySet(models.QuerySet):
     def due(self, now=None):
+        """Waiting rows whose time has come, and rows whose deliverer died holding them."""
+        now = now or timezone.now()
+        Status = OutboxMessage.Status
         return self.filter(
-            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+            models.Q(status=Status.PENDING, next_attempt_at__lte=now)
+            | models.Q(status=Status.SENDING, claimed_until__lt=now)
         )
 
 
@@ -22,12 +26,18 @@ class OutboxMessage(models.Model):
     Every email the portal sends is stored here first, inside the same
     transaction as whatever caused it, and delivered by django-q2: a mail server
     that is down delays mail but never loses it, and no request waits on SMTP.
+    Delivery is at-least-once: a deliverer claims rows (status "sending", a lease
+    until `claimed_until`) in a committed transaction, sends, and commits "sent"
+    right after the SMTP server accepts. Only a deliverer killed between those two
+    moments leaves a row that is sent again, once its lease has run out.
     """
 
     MAX_ATTEMPTS = 15  # with the back-off below, about a day and a half of retrying
+    LEASE = timedelta(minutes=10)  # a claimed row not sent by then is taken by another deliverer
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -44,6 +54,8 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    claim = models.CharField(_("claimed by"), max_length=32, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 
     objects = OutboxQuerySet.as_manager()
 
@@ -61,19 +73,36 @@ class OutboxMessage(models.Model):
         self.sent_at = timezone.now()
         self.last_error = ""
         self.attempts += 1
-        self.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+        self.claim, self.claimed_until = "", None
+        self.save(
+            update_fields=["status", "sent_at", "last_error", "attempts", "claim", "claimed_until"]
+        )
 
     def mark_failed_attempt(self, error):
         """Back off exponentially: 1, 2, 4 … minutes, at most an hour apart."""
         self.attempts += 1
         self.last_error = str(error)[:2000]
+        self.status = self.Status.PENDING
         if self.attempts >= self.MAX_ATTEMPTS:
             self.status = self.Status.FAILED
         delay = min(2 ** (self.attempts - 1), 60)
         self.next_attempt_at = timezone.now() + timedelta(minutes=delay)
-        self.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        self.claim, self.claimed_until = "", None
+        self.save(
+            update_fields=[
+                "attempts",
+                "last_error",
+                "status",
+                "next_attempt_at",
+                "claim",
+                "claimed_until",
+            ]
+        )
 
     def retry(self):
+        """Send again now (a row being sent is left to its deliverer)."""
+        if self.status == self.Status.SENDING:
+            return
         self.status = self.Status.PENDING
         self.next_attempt_at = timezone.now()
         self.save(update_fields=["status", "next_attempt_at"])

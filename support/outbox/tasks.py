@@ -1,54 +1,83 @@
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
-BATCH = 100
+MAX_PER_RUN = 500  # the next run (a minute later, or right after the next commit) goes on
 
 
 def deliver_pending():
-    """Send every due message in the outbox; failures wait and are tried again later."""
+    """Send every due message in the outbox; failures wait and are tried again later.
+
+    One row at a time: a row is claimed in its own committed transaction before any
+    SMTP traffic (so deliverers running side by side never send the same row) and
+    marked sent in its own commit as soon as the SMTP server has accepted it. A
+    deliverer killed in between leaves one row, sent again when its lease runs out.
+    """
+    claim = secrets.token_hex(16)
     sent = 0
-    while True:
-        with transaction.atomic():
-            due = OutboxMessage.objects.due().order_by("next_attempt_at")
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True)
-            batch = list(due[:BATCH])
-            if not batch:
-                return sent
-            sent += deliver(batch)
-            if len(batch) < BATCH:
-                return sent
+    delivery = None
+    try:
+        for _number in range(MAX_PER_RUN):
+            row = claim_next(claim)
+            if row is None:
+                break
+            if delivery is None:
+                delivery = open_connection(row)
+                if delivery is None:
+                    break
+            if deliver(delivery, row):
+                sent += 1
+    finally:
+        if delivery is not None:
+            try:
+                delivery.close()
+            except Exception:
+                log.warning("Closing the mail connection failed", exc_info=True)
+    return sent
 
 
-def deliver(rows):
-    sent = 0
+def claim_next(claim):
+    """The next due row, now marked as being sent by this deliverer (or None)."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = OutboxMessage.objects.due(now).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        row = due.first()
+        if row is None:
+            return None
+        row.status = OutboxMessage.Status.SENDING
+        row.claim = claim
+        row.claimed_until = now + OutboxMessage.LEASE
+        row.save(update_fields=["status", "claim", "claimed_until"])
+    return row
+
+
+def open_connection(row):
+    """An open connection to the mail server, or None (the row waits its turn)."""
     try:
         delivery = get_connection(settings.OUTBOX_DELIVERY_BACKEND, fail_silently=False)
         delivery.open()
-    except Exception as error:  # the mail server is down: every row waits its turn
+    except Exception as error:
         log.warning("Mail server unavailable: %s", error)
-        for row in rows:
-            row.mark_failed_attempt(error)
-        return 0
+        row.mark_failed_attempt(error)
+        return None
+    return delivery
+
+
+def deliver(delivery, row):
     try:
-        for row in rows:
-            try:
-                delivery.send_messages([row.as_email()])
-            except Exception as error:
-                log.warning("Could not send %s: %s", row.pk, error)
-                row.mark_failed_attempt(error)
-            else:
-                row.mark_sent()
-                sent += 1
-    finally:
-        try:
-            delivery.close()
-        except Exception:
-            log.warning("Closing the mail connection failed", exc_info=True)
-    return sent
+        delivery.send_messages([row.as_email()])
+    except Exception as error:
+        log.warning("Could not send %s: %s", row.pk, error)
+        row.mark_failed_attempt(error)
+        return False
+    row.mark_sent()
+    return True

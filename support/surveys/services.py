@@ -16,6 +16,7 @@ from accounts.staff_groups import ENGINEERS
 from portal.emails import send_email_to_user
 from portal.net import absolute_url
 from portal.tokens import make_token, read_token
+from support.tickets.access import receives_email
 
 from .models import (
     NPS_THROTTLE,
@@ -283,11 +284,13 @@ def note_closed(follow_up):
 
 
 def send_csat_survey(ticket, now=None):
-    """Ask the requester of a solved ticket how we did (once per ticket and person)."""
+    """Ask the requester of a solved ticket how we did (once per ticket and person), while they
+    still receive its emails (support.tickets.access)."""
     person = ticket.requester
     if (
         not person.is_active
         or person.is_staff
+        or not receives_email(person, ticket)
         or not not_opted_out(get_user_model().objects.filter(pk=person.pk)).exists()
     ):
         return None

@@ -4,7 +4,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -210,12 +209,10 @@ def customer_status_label(status):
 
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, membership):
-        """What a customer may see: owners and admins all of the organisation's, members theirs."""
-        tickets = self.filter(organization_id=membership.organization_id)
-        if membership.can_manage_members:
-            return tickets
-        copied = Ticket.cc.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)
-        return tickets.filter(Q(requester=user) | Exists(copied))
+        """What a customer may see (the rule is in access.py, shared with email and the API)."""
+        from .access import visible_tickets
+
+        return visible_tickets(self, user, membership)
 
     def active(self):
         return self.filter(status__in=Ticket.ACTIVE_STATES)

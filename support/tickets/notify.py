@@ -1,9 +1,12 @@
 """Ticket emails: who gets which, threaded by Message-ID, queued in the outbox.
 
-Every email carries `[REFERENCE]` in its subject, a Message-ID with a random
-part recorded in TicketEmail (so an inbound-mail app can match replies), and
-In-Reply-To/References pointing at the ticket's first email so that mail
-programs thread them. Internal notes are never passed to any template here.
+Every email carries `[REFERENCE]` in its subject, a Message-ID recorded in
+TicketEmail, and In-Reply-To/References pointing at the ticket's thread id so that
+mail programs thread them. The Message-ID and the Reply-To address (when
+INBOUND_REPLY_ADDRESS is set) carry a reply token signed for this ticket and this
+recipient (support.inbound.authenticity): a reply that brings it back is known to
+come from the person it was sent to. Who receives customer emails is decided in
+access.py. Internal notes are never passed to any template here.
 """
 
 import secrets
@@ -16,7 +19,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from accounts.staff_groups import AGENTS, ENGINEERS
 from portal.emails import render_email
 from portal.net import absolute_url
+from support.inbound.authenticity import reply_address, reply_token
 
+from .access import email_recipients
 from .models import TicketEmail
 
 User = get_user_model()
@@ -32,17 +37,22 @@ def new_thread_id():
     return f"<ticket.{secrets.token_urlsafe(16)}@{mail_domain()}>"
 
 
-def new_message_id(ticket):
-    return f"<{ticket.reference}.{secrets.token_urlsafe(16)}@{mail_domain()}>"
+def new_message_id(ticket, user):
+    """A Message-ID carrying the reply token for `user`, and a random part of its own."""
+    token = reply_token(ticket.reference, user.pk)
+    return f"<{token}.{secrets.token_urlsafe(9)}@{mail_domain()}>"
 
 
-def thread_headers(ticket, first):
-    """The ticket's first email (to its requester) has the thread's id; the others reply to it."""
+def thread_headers(ticket, user):
+    """Every email replies to the ticket's thread id (which nobody receives as a Message-ID:
+    it is shared by everyone on the ticket, so it proves nothing about who answers)."""
     root = ticket.email_thread_id
-    if first:
-        return root, {"Message-ID": root}
-    message_id = new_message_id(ticket)
-    return message_id, {"Message-ID": message_id, "In-Reply-To": root, "References": root}
+    message_id = new_message_id(ticket, user)
+    headers = {"Message-ID": message_id, "In-Reply-To": root, "References": root}
+    address = reply_address(reply_token(ticket.reference, user.pk))
+    if address:
+        headers["Reply-To"] = address
+    return message_id, headers
 
 
 class Batch:
@@ -52,8 +62,8 @@ class Batch:
         self.messages = []
         self.records = []
 
-    def add(self, ticket, kind, user, first=False, **context):
-        message_id, headers = thread_headers(ticket, first)
+    def add(self, ticket, kind, user, **context):
+        message_id, headers = thread_headers(ticket, user)
         if kind not in HUMAN_KINDS:
             headers["Auto-Submitted"] = "auto-generated"
         context = {
@@ -101,8 +111,8 @@ def unique(users):
 
 
 def customers(ticket, exclude=None):
-    people = [ticket.requester, *ticket.cc.all()]
-    return [person for person in people if exclude is None or person.pk != exclude.pk]
+    """The customers who receive the ticket's emails (access.py decides)."""
+    return email_recipients(ticket, exclude=exclude)
 
 
 def group_members(*group_names):

@@ -129,7 +129,7 @@ def open_ticket(
         record(ticket, Kind.CREATED, created_by or requester, channel=channel)
 
         batch = notify.Batch()
-        batch.add(ticket, "received", requester, first=True)
+        batch.add(ticket, "received", requester)
         batch.add_each(ticket, "received", notify.customers(ticket, exclude=requester))
         staff = notify.team_members(ticket.team)
         if ticket.priority == Priority.P0:

@@ -20,7 +20,8 @@ def _priority(value):
 
 
 def describe(event, for_customer=False):
-    """The entry in words; customers don't see the staff's reasons for an escalation."""
+    """The entry in words. Reasons are written by staff for staff: customers never see the
+    reason for a priority change or an escalation (their own urgency reason is theirs)."""
     data = event.data or {}
     actor = event.actor.display_name if event.actor_id and event.actor else ""
     if event.kind == Kind.CREATED:
@@ -35,6 +36,8 @@ def describe(event, for_customer=False):
             "old": _priority(data.get("old")),
             "new": _priority(data.get("new")),
         }
+        if for_customer:
+            return text
         return text + (f" — {data['reason']}" if data.get("reason") else "")
     if event.kind == Kind.ASSIGNED:
         if data.get("assignee"):

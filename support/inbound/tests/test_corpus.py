@@ -24,6 +24,8 @@ from support.inbound.models import InboundEmail
 from support.inbound.parsing import parse_email
 from support.tickets.models import Attachment, Ticket
 
+from .conftest import authenticated
+
 CORPUS = Path(__file__).parent / "corpus"
 MESSAGES = sorted(path for path in CORPUS.rglob("*") if path.suffix in (".eml", ".box"))
 ZAMMAD = json.loads((CORPUS / "zammad" / "expected.json").read_text())
@@ -93,10 +95,11 @@ def unreadable(text):
 
 
 def as_customer(raw):
-    """The message as if the known customer owner@acme.example had sent it."""
+    """The message as if the known customer owner@acme.example had sent it (and the mail
+    server had authenticated her domain)."""
     if raw.startswith(b"From "):  # the mbox separator line
         raw = raw.split(b"\n", 1)[-1]
-    return CUSTOMER + FROM_HEADER.sub(b"", raw, count=1)
+    return authenticated(CUSTOMER + FROM_HEADER.sub(b"", raw, count=1))
 
 
 def feed(transform):

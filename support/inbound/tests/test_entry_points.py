@@ -13,7 +13,7 @@ from conftest import make_user
 from support.inbound.ingest import ingest
 from support.inbound.models import InboundEmail
 
-from .conftest import message
+from .conftest import authenticated, message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 URL = "/inbound/email/"
@@ -207,7 +207,7 @@ def test_customers_and_staff_without_permission_cannot_download(client, owner):
 
 def test_admin_process_again_action(agent_client, settings):
     settings.INBOUND_RATE_LIMIT = 0
-    entry = ingest(message("foxmail_gbk"), "imap")
+    entry = ingest(authenticated(message("foxmail_gbk")), "imap")
     assert entry.status == "rate_limited"
     settings.INBOUND_UNKNOWN_SENDERS = "reply"
     response = agent_client.post(

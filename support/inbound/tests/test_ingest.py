@@ -11,7 +11,7 @@ from support.inbound.ingest import ingest, process
 from support.inbound.models import InboundEmail
 from support.tickets.models import Ticket
 
-from .conftest import message
+from .conftest import authenticated, message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 Status, Action = InboundEmail.Status, InboundEmail.Action
@@ -96,7 +96,7 @@ def test_a_long_chinese_attachment_name_is_stored_whole_for_display(
         f'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="{name}"'
         "\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
     ).encode()
-    entry = ingest(raw, "imap")
+    entry = ingest(authenticated(raw), "imap")
     assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
     attachment = Ticket.objects.get().attachments.get()
     assert attachment.name == name
@@ -113,7 +113,7 @@ def test_a_new_ticket_keeps_the_forwarded_content(owner, organization):
         b"From: GitHub <noreply@github.com>\r\nSent: Tuesday, 6 April 2021 9:09 AM\r\n"
         b"Subject: Update notice\r\n\r\nWe noticed an outdated token format.\r\n"
     )
-    ingest(raw, "imap")
+    ingest(authenticated(raw), "imap")
     description = Ticket.objects.get().messages.first().body
     assert description.startswith("This is email body")
     assert "We noticed an outdated token format." in description
@@ -200,7 +200,7 @@ def test_unknown_sender_gets_a_polite_automatic_pointer(
 ):
     settings.INBOUND_UNKNOWN_SENDERS = "reply"
     with django_capture_on_commit_callbacks(execute=True):
-        entry = ingest(message("foxmail_gbk"), "imap")
+        entry = ingest(authenticated(message("foxmail_gbk")), "imap")
     assert (entry.status, entry.action) == (Status.PROCESSED, Action.SIGN_UP_REPLY)
     (sent,) = send_queued_mail()
     assert sent.to == ["zhangzhe@shop.example"]
@@ -217,15 +217,17 @@ def test_the_pointer_is_sent_once_a_day_per_address(
 ):
     settings.INBOUND_UNKNOWN_SENDERS = "reply"
     with django_capture_on_commit_callbacks(execute=True):
-        ingest(message("foxmail_gbk"), "imap")
-        again = message("foxmail_gbk").replace(b"202611201845024718392", b"202611201900000000001")
+        ingest(authenticated(message("foxmail_gbk")), "imap")
+        again = authenticated(message("foxmail_gbk")).replace(
+            b"202611201845024718392", b"202611201900000000001"
+        )
         ingest(again, "imap")
     assert InboundEmail.objects.count() == 2
     assert len(send_queued_mail()) == 1
 
 
 def test_known_sender_is_decided_as_new_ticket(owner, organization):
-    entry = ingest(message("html_only"), "http")
+    entry = ingest(authenticated(message("html_only")), "http")
     assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
     assert entry.reason.startswith("New ticket in the sender's default organisation.")
 
@@ -234,17 +236,18 @@ def test_verified_secondary_address_is_the_same_person(owner, organization):
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=owner, email="zhangzhe@shop.example", verified=True)
-    assert ingest(message("foxmail_gbk"), "imap").action == Action.NEW_TICKET
+    assert ingest(authenticated(message("foxmail_gbk")), "imap").action == Action.NEW_TICKET
 
 
 def test_unverified_secondary_address_is_not(owner, organization):
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=owner, email="zhangzhe@shop.example", verified=False)
-    assert ingest(message("foxmail_gbk"), "imap").action == Action.TRIAGE
+    assert ingest(authenticated(message("foxmail_gbk")), "imap").action == Action.TRIAGE
 
 
 def test_person_in_two_organisations_is_decided_for_their_default_one(owner):
+    from support.inbound.authenticity import evidence
     from support.inbound.parsing import parse_email
     from support.inbound.routing import PortalDirectory, decide
 
@@ -252,7 +255,10 @@ def test_person_in_two_organisations_is_decided_for_their_default_one(owner):
     second = make_organization("Beta", member=owner)
     owner.current_organization = second
     owner.save()
-    decision = decide(parse_email(message("html_only")), PortalDirectory())
+    raw = authenticated(message("html_only"))
+    decision = decide(
+        parse_email(raw), PortalDirectory(), evidence=evidence(raw, "owner@acme.example")
+    )
     assert (decision.action, decision.organization, decision.author) == (
         Action.NEW_TICKET,
         second,
@@ -275,7 +281,7 @@ def test_rate_limit_holds_a_flood_but_keeps_every_message(settings):
 def test_processing_again_applies_the_rules_without_the_rate_limit(settings):
     settings.INBOUND_RATE_LIMIT = 0
     settings.INBOUND_UNKNOWN_SENDERS = "reply"
-    entry = ingest(message("foxmail_gbk"), "imap")
+    entry = ingest(authenticated(message("foxmail_gbk")), "imap")
     assert entry.status == Status.RATE_LIMITED
     process(entry)
     entry.refresh_from_db()
@@ -291,7 +297,7 @@ def test_a_failure_while_applying_keeps_the_message_with_the_error(monkeypatch, 
         raise RuntimeError("template missing")
 
     monkeypatch.setattr(routing, "send_email", broken_template)
-    entry = ingest(message("foxmail_gbk"), "imap")
+    entry = ingest(authenticated(message("foxmail_gbk")), "imap")
     entry.refresh_from_db()
     assert entry.status == Status.FAILED
     assert "RuntimeError('template missing')" in entry.reason

@@ -287,3 +287,16 @@ def test_forwarded_message_saved_under_its_subject():
     )
     (attachment,) = parse_email(raw).attachments
     assert attachment.filename == "服务器宕机 _ Server down.eml"
+
+
+def test_an_unnamed_part_is_named_after_its_description():
+    raw = mail(
+        b"From: a@example.net\nSubject: x\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n',
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Description: Undelivered Message\r\n\r\n"
+        b"From: b@example.net\r\n\r\nno subject here\r\n--b\r\n"
+        b"Content-Type: image/png\r\n\r\nPNG\r\n--b--\r\n",
+    )
+    names = [attachment.filename for attachment in parse_email(raw).attachments]
+    assert names == ["Undelivered Message.eml", "attachment-2.png"]

@@ -15,7 +15,7 @@ from support.inbound.models import InboundEmail
 from support.tickets import services
 from support.tickets.models import Message, Ticket
 
-from .conftest import message
+from .conftest import authenticated, message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 Status, Action = InboundEmail.Status, InboundEmail.Action
@@ -72,14 +72,60 @@ def test_threaded_reply_lands_on_the_ticket_as_a_public_message(ticket, member, 
 
 
 def test_the_first_email_of_the_thread_threads_too(ticket, owner, send_queued_mail):
-    assert sent_message_id(send_queued_mail, ticket, owner.email) == ticket.email_thread_id
-    entry = ingest(threaded_to(message("apple_mail"), ticket.email_thread_id), "imap")
+    first = sent_message_id(send_queued_mail, ticket, owner.email)
+    entry = ingest(threaded_to(message("apple_mail"), first), "imap")
     assert (entry.action, entry.ticket_reference, entry.threaded) == (
         Action.REPLY,
         ticket.reference,
         True,
     )
+    assert entry.sender_verified_by == "token"
     assert ticket.messages.filter(author=owner, channel="email").count() == 1
+
+
+def test_every_email_carries_a_reply_token_for_its_recipient(
+    ticket, owner, member, send_queued_mail
+):
+    from support.inbound.authenticity import find_tokens
+
+    mails = {
+        m.to[0]: m.message() for m in send_queued_mail() if f"[{ticket.reference}]" in m.subject
+    }
+    for person in (owner, member):
+        headers = mails[person.email]
+        [token] = find_tokens(headers["Message-ID"])
+        assert (token.reference, token.user_id) == (ticket.reference, person.pk)
+        assert find_tokens(headers["Reply-To"]) == [token]
+        assert headers["Reply-To"].startswith("support+") and len(headers["Reply-To"]) < 64 + 13
+        assert headers["In-Reply-To"] == ticket.email_thread_id
+    assert mails[owner.email]["Message-ID"] != mails[member.email]["Message-ID"]
+
+
+def test_a_reply_to_the_reply_address_alone_is_verified(ticket, owner, send_queued_mail):
+    """No In-Reply-To at all (a webmail that drops it): the token in To is enough."""
+    reply_to = [m.message()["Reply-To"] for m in send_queued_mail() if m.to == [owner.email]][-1]
+    raw = message("apple_mail").replace(
+        b"To: Hosting Support <support@example.com>", b"To: " + reply_to.encode()
+    )
+    raw = re.sub(rb"(?im)^(In-Reply-To|References):.*\r?\n(?:[ \t].*\r?\n)*", b"", raw)
+    entry = ingest(raw, "imap")
+    assert (entry.action, entry.ticket_reference, entry.sender_verified_by) == (
+        Action.REPLY,
+        ticket.reference,
+        "token",
+    )
+
+
+def test_the_thread_id_everyone_received_verifies_nobody(ticket, owner, send_queued_mail):
+    """Staff and people copied in have the thread id too: it can't vouch for the requester."""
+    send_queued_mail()
+    entry = ingest(threaded_to(message("apple_mail"), ticket.email_thread_id), "imap")
+    assert (entry.status, entry.related_ticket_reference, entry.sender_verified_by) == (
+        Status.TRIAGE,
+        ticket.reference,
+        "",
+    )
+    assert not ticket.messages.filter(channel="email").exists()
 
 
 def test_threaded_attachments_are_stored_and_refused_ones_listed_for_staff(
@@ -121,20 +167,55 @@ def test_a_reply_to_a_merged_ticket_lands_on_the_ticket_it_was_merged_into(
     assert (entry.action, entry.ticket_reference) == (Action.REPLY, target.reference)
 
 
-def test_a_subject_only_match_is_flagged_to_staff(ticket, owner, send_queued_mail):
+def test_a_forged_reply_with_the_reference_goes_to_triage_not_to_the_ticket(
+    ticket, owner, agent, send_queued_mail
+):
+    """Finding 1: From the requester, [REF] in the subject, but nothing proves who sent it."""
+    before = len(send_queued_mail())
     raw = message("outlook_reply").replace(FIXTURE_REFERENCE, ticket.reference.encode())
-    entry = ingest(raw, "imap")
+    entry = ingest(raw, "http")
 
-    assert (entry.action, entry.ticket_reference, entry.threaded) == (
+    assert (entry.status, entry.action, entry.threaded) == (Status.TRIAGE, Action.TRIAGE, False)
+    assert (entry.related_ticket_reference, entry.ticket_reference) == (ticket.reference, "")
+    assert entry.sender_verified_by == ""
+    assert entry.reason.startswith("Sender not verified")
+    assert not ticket.messages.filter(channel="email").exists()
+    new_mail = send_queued_mail()[before:]
+    assert [m.to for m in new_mail] == [[agent.email]]  # only tier 1's triage notice
+
+
+def test_a_reply_by_subject_with_the_domain_authenticated_is_added(ticket, owner, send_queued_mail):
+    raw = message("outlook_reply").replace(FIXTURE_REFERENCE, ticket.reference.encode())
+    entry = ingest(authenticated(raw), "imap")
+    assert (entry.action, entry.threaded, entry.sender_verified_by) == (
         Action.REPLY,
-        ticket.reference,
         False,
+        "dmarc",
     )
     reply = ticket.messages.get(internal=False, channel="email")
     assert reply.author == owner  # From, never Reply-To
-    note = ticket.messages.get(internal=True)
-    assert "matched by the reference in its subject only" in note.body
-    assert "not verified by threading" in note.body
+
+
+def test_a_forged_authentication_header_below_the_servers_own_counts_for_nothing(
+    ticket, owner, send_queued_mail
+):
+    raw = message("outlook_reply").replace(FIXTURE_REFERENCE, ticket.reference.encode())
+    forged = authenticated(raw)  # written by the sender: below the trusted server's headers
+    delivered = authenticated(
+        b"Received: from mx.attacker.example by mx.support.example; Mon, 30 Nov 2026\r\n" + forged,
+        result="dmarc=fail",
+    )
+    entry = ingest(delivered, "imap")
+    assert (entry.status, entry.sender_verified_by) == (Status.TRIAGE, "")
+    assert not ticket.messages.filter(channel="email").exists()
+
+
+def test_an_authentication_header_from_another_server_counts_for_nothing(
+    ticket, owner, send_queued_mail
+):
+    raw = message("outlook_reply").replace(FIXTURE_REFERENCE, ticket.reference.encode())
+    entry = ingest(authenticated(raw, server="mx.attacker.example"), "imap")
+    assert (entry.status, entry.sender_verified_by) == (Status.TRIAGE, "")
 
 
 def test_a_strangers_reply_goes_to_triage_and_gets_no_email(
@@ -190,9 +271,10 @@ def test_a_new_email_from_a_known_person_opens_a_ticket_in_their_default_organis
     other = make_organization("Second Org", member=owner)
     owner.current_organization = organization
     owner.save()
-    entry = ingest(message("html_only"), "imap")
+    entry = ingest(authenticated(message("html_only")), "imap")
 
     assert (entry.status, entry.action) == (Status.PROCESSED, Action.NEW_TICKET)
+    assert entry.sender_verified_by == "dmarc"
     ticket = Ticket.objects.get(reference=entry.ticket_reference)
     assert (ticket.organization, ticket.requester) == (organization, owner)
     assert ticket.organization != other
@@ -202,7 +284,24 @@ def test_a_new_email_from_a_known_person_opens_a_ticket_in_their_default_organis
     assert "these pages answer 404 Not Found:" in ticket.description
     (received,) = [m for m in send_queued_mail() if m.to == [owner.email]]
     assert f"[{ticket.reference}]" in received.subject
-    assert received.message()["Message-ID"] == ticket.email_thread_id
+    assert received.message()["In-Reply-To"] == ticket.email_thread_id
+
+
+def test_a_forged_new_email_opens_no_ticket_and_sends_her_nothing(
+    owner, organization, agent, send_queued_mail
+):
+    """Finding 1: without a reference, a forgery used to open a ticket as her and email her."""
+    entry = ingest(message("html_only"), "http")
+
+    assert (entry.status, entry.action, entry.sender_verified_by) == (
+        Status.TRIAGE,
+        Action.TRIAGE,
+        "",
+    )
+    assert entry.reason.startswith("Sender not verified")
+    assert Ticket.objects.count() == 0
+    recipients = {address for m in send_queued_mail() for address in m.recipients()}
+    assert recipients == {agent.email}
 
 
 @pytest.mark.parametrize("name", ["out_of_office", "autoreply_x_header", "bounce"])
@@ -235,7 +334,7 @@ def test_the_same_message_twice_is_one_entry_and_one_reply(ticket, member, send_
 def test_the_portals_answers_to_an_emailed_ticket_thread(
     owner, organization, agent, send_queued_mail
 ):
-    entry = ingest(message("html_only"), "imap")
+    entry = ingest(authenticated(message("html_only")), "imap")
     ticket = Ticket.objects.get(reference=entry.ticket_reference)
     send_queued_mail()
     services.add_reply(ticket, author=agent, body="We are restoring the pages now.")
@@ -335,3 +434,42 @@ def test_customers_cannot_reach_the_triage_page(client, owner):
     assert client.get(f"/admin/inbound/inboundemail/{entry.pk}/triage/").status_code == 302
     client.force_login(make_user("new-staff@support.example", is_staff=True))
     assert client.get(f"/admin/inbound/inboundemail/{entry.pk}/triage/").status_code == 403
+
+
+def test_a_member_removed_from_the_organisation_neither_posts_nor_receives(
+    ticket, member, agent, send_queued_mail
+):
+    """Finding 2: her own reply token still verifies her, but she may no longer post."""
+    from accounts.models import Membership, remove_membership
+
+    message_id = sent_message_id(send_queued_mail, ticket, member.email)
+    remove_membership(Membership.objects.get(user=member, organization=ticket.organization))
+    entry = ingest(threaded_to(message("gmail_reply"), message_id), "imap")
+
+    assert (entry.status, entry.sender_verified_by) == (Status.TRIAGE, "token")
+    assert "may not post on it" in entry.reason
+    assert not ticket.messages.filter(author=member).exists()
+    before = len(send_queued_mail())
+    services.add_reply(ticket, author=agent, body="Fixed: PHP memory_limit is 512M now.")
+    new_mail = send_queued_mail()[before:]
+    assert [m.to for m in new_mail] == [[ticket.requester.email]]
+    assert not [m for m in new_mail if member.email in m.recipients()]
+
+
+def test_triage_adds_nothing_as_someone_who_left_the_organisation(
+    agent_client, ticket, member, outsider, send_queued_mail
+):
+    from accounts.models import Membership, remove_membership
+
+    message_id = sent_message_id(send_queued_mail, ticket, member.email)
+    raw = from_(threaded_to(message("gmail_reply"), message_id), "outsider@globex.example")
+    entry = ingest(raw, "imap")
+    remove_membership(Membership.objects.get(user=member, organization=ticket.organization))
+    response = agent_client.post(
+        f"/admin/inbound/inboundemail/{entry.pk}/triage/",
+        {"what": "claimed_ticket", "requester_email": member.email},
+    )
+    assert "may not post on this ticket" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == Status.TRIAGE
+    assert not ticket.messages.filter(author=member).exists()

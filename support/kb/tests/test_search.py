@@ -149,3 +149,60 @@ def test_search_indexes_exist(db):
         definitions = " ".join(row[0] for row in cursor.fetchall())
     assert "USING gin (search_vector)" in definitions
     assert "USING gin (body gin_trgm_ops)" in definitions
+
+
+# --- Chinese words of two characters, through the full-text index -----------------------------
+
+
+@pytest.fixture
+def backup_articles(category):
+    make_article("restore", category, zh=("如何恢复备份", "在控制面板中选择备份，然后点击恢复。"))
+    make_article("schedule", category, zh=("计划任务", "每天凌晨自动备份网站文件和数据库。"))
+    make_article("unrelated", category, zh=("修改域名解析", "登录后在域名列表中修改记录。"))
+    make_article("english", category, en=("Backups", "Nightly backups of every site."))
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("备份", ["如何恢复备份", "计划任务"]),
+        ("恢复备份", ["如何恢复备份"]),
+        ("备份 数据库", ["计划任务"]),
+        ("网站文件", ["计划任务"]),
+        ("域名", ["修改域名解析"]),
+    ],
+)
+def test_two_character_chinese_words_are_found_and_ranked(backup_articles, query, expected):
+    results = search(AnonymousUser(), query, language="zh-hans")
+    assert titles(results) == expected
+    body_word = query.split()[-1]
+    assert f"<mark>{body_word}</mark>" in results[-1].snippet or body_word in expected[-1]
+
+
+def test_a_two_character_title_match_ranks_above_a_body_match(backup_articles):
+    assert titles(search(AnonymousUser(), "备份", language="zh-hans")) == [
+        "如何恢复备份",
+        "计划任务",
+    ]
+
+
+def test_words_split_by_punctuation_are_not_joined(category):
+    make_article("split", category, zh=("说明", "请先备，份文件稍后。"))
+    assert search(AnonymousUser(), "备份", language="zh-hans") == []
+
+
+def test_a_lone_chinese_character_still_matches_as_a_substring(backup_articles):
+    assert "如何恢复备份" in titles(search(AnonymousUser(), "恢", language="zh-hans"))
+
+
+def test_chinese_mixed_with_latin_letters(category):
+    make_article("ssl", category, zh=("安装SSL证书", "上传证书文件后点击安装。"))
+    assert titles(search(AnonymousUser(), "SSL证书", language="zh-hans")) == ["安装SSL证书"]
+
+
+@postgres_only
+def test_two_character_chinese_search_uses_the_full_text_index(backup_articles):
+    from support.kb.search import matching_translations
+
+    sql = str(matching_translations(AnonymousUser(), "备份").query)
+    assert "@@" in sql and "LIKE" not in sql.split("WHERE", 1)[1].split("ORDER BY")[0]

@@ -194,13 +194,13 @@ def test_emails_thread_and_carry_reference(ticket, agent, member, owner, send_qu
     mails = send_queued_mail()
     received = next(m for m in mails if m.to == [owner.email] and "Received" in m.subject)
     reply = next(m for m in mails if m.to == [member.email] and "New reply" in m.subject)
-    root = received.message()["Message-ID"]
-    assert root == ticket.email_thread_id
+    root = ticket.email_thread_id
+    assert received.message()["In-Reply-To"] == root
     headers = reply.message()
     assert headers["In-Reply-To"] == root and headers["References"] == root
     assert f"[{ticket.reference}]" in reply.subject
     assert received.message()["Auto-Submitted"] == "auto-generated"
-    assert ticket.reference in headers["Message-ID"]
+    assert headers["Message-ID"].startswith(f"<{ticket.reference.lower()}.{member.pk}.")
     assert TicketEmail.objects.filter(ticket=ticket, message_id=headers["Message-ID"]).exists()
     assert all(m.alternatives and m.alternatives[0][1] == "text/html" for m in mails)
 
