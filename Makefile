@@ -1,8 +1,10 @@
-# `make run`: set up and run the portal on embedded defaults, with demo data.
+# `make run`: set up and run the portal on embedded defaults, with demo data
+#   (`make run PORT=8001` serves on another port; SITE_URL follows).
 # `make test`: install what the tests need and run the whole suite.
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+PORT ?= 8000
 
 .PHONY: run test lint format messages setup check
 
@@ -18,7 +20,7 @@ setup: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py seed_demo
 
 run: setup
-	DEBUG=1 scripts/run
+	DEBUG=1 PORT=$(PORT) scripts/run
 
 test: $(VENV)/.installed
 	scripts/system-packages

@@ -1,12 +1,22 @@
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from portal import ratelimit
+
+
+class PortalSite(NamedTuple):
+    """What allauth's templates call the current site: the portal, at SITE_URL."""
+
+    name: str
+    domain: str
 
 
 def on_site_url(url):
@@ -49,9 +59,24 @@ class AccountAdapter(DefaultAccountAdapter):
         return on_site_url(super().get_reset_password_from_key_url(key))
 
     def send_mail(self, template_prefix, email, context):
+        """allauth's emails as the portal's: its name, links on SITE_URL, an HTML part."""
         if "signup_url" in context:
             context["signup_url"] = on_site_url(context["signup_url"])
-        return super().send_mail(template_prefix, email, context)
+        context = {
+            "email": email,
+            **context,
+            "current_site": PortalSite(settings.SITE_NAME, urlsplit(settings.SITE_URL).netloc),
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        if isinstance(message, EmailMultiAlternatives) and not message.alternatives:
+            html = render_to_string(
+                "emails/allauth_message.html",
+                {**context, "text": message.body, "LANGUAGE_CODE": translation.get_language()},
+            )
+            message.attach_alternative(html, "text/html")
+        message.send()
 
     def validation_error(self, code, *args):
         """allauth's limits show as a form error: the page is then answered with 429."""

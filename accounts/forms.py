@@ -1,13 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, User, time_zone_choices
+from .models import Membership, User, start_organization, time_zone_choices
 
 
 class SignupDetailsForm(forms.Form):
-    """Extra fields on allauth's sign-up form."""
+    """Extra fields on allauth's sign-up form; the company unless an invitation says which."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
+    company = forms.CharField(
+        label=_("Company"),
+        max_length=200,
+        help_text=_("Your organisation's name. You can invite colleagues once you are in."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=time_zone_choices,
@@ -16,10 +22,17 @@ class SignupDetailsForm(forms.Form):
         widget=forms.Select(attrs={"data-browser-time-zone": ""}),
     )
 
+    def __init__(self, *args, invited=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if invited:
+            del self.fields["company"]
+
     def signup(self, request, user):
         user.full_name = self.cleaned_data["full_name"]
         user.time_zone = self.cleaned_data["time_zone"]
         user.save(update_fields=["full_name", "time_zone"])
+        if self.cleaned_data.get("company"):
+            start_organization(user, self.cleaned_data["company"])
 
 
 class ProfileForm(forms.ModelForm):

@@ -59,5 +59,11 @@ def pending_invitation_for(request, user):
     return None
 
 
+def arrived_with_invitation(request):
+    """Whether this visitor followed a still-valid invitation link (sign-up asks no company)."""
+    token = request.session.get(SESSION_KEY)
+    return bool(token) and invitation_from_token(token) is not None
+
+
 def forget_pending_invitation(request):
     request.session.pop(SESSION_KEY, None)

@@ -208,6 +208,18 @@ class Membership(models.Model):
         return self.role in self.MANAGING_ROLES
 
 
+def start_organization(user, name):
+    """A new organisation with `user` as its owner, and the one they work in."""
+    with transaction.atomic():
+        organization = Organization.objects.create(name=name.strip())
+        membership = Membership.objects.create(
+            user=user, organization=organization, role=Membership.Role.OWNER
+        )
+        user.current_organization = organization
+        user.save(update_fields=["current_organization"])
+    return membership
+
+
 class LastOwnerError(Exception):
     """An organisation can never lose its last owner."""
 

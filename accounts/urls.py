@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("signup/", views.signup, name="account_signup"),
     path("profile/", views.profile, name="profile"),
     path("organization/", views.members, name="organization_members"),
     path("organization/switch/", views.switch_organization, name="organization_switch"),

@@ -1,3 +1,4 @@
+from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -12,6 +13,7 @@ from portal.views import set_language_cookie
 from .decorators import organization_required
 from .forms import InvitationForm, ProfileForm, RoleForm
 from .invitations import (
+    arrived_with_invitation,
     invitation_from_token,
     remember_pending_invitation,
     send_invitation,
@@ -51,8 +53,13 @@ def switch_organization(request):
 def members(request):
     organization = request.organization
     can_manage = request.membership.can_manage_members
-    memberships = organization.memberships.select_related("user").order_by("role", "user__email")
+    memberships = list(
+        organization.memberships.select_related("user").order_by("role", "user__email")
+    )
+    owners = sum(membership.role == Membership.Role.OWNER for membership in memberships)
+    only_owner = request.membership.role == Membership.Role.OWNER and owners <= 1
     context = {
+        "only_owner": only_owner,
         "organization": organization,
         "memberships": memberships,
         "can_manage": can_manage,
@@ -180,3 +187,13 @@ def accept_invitation(request, token):
         )
         return redirect("home")
     return render(request, "accounts/invitation.html", context)
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, asking for the company unless an invitation says which one."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "invited": arrived_with_invitation(self.request)}
+
+
+signup = SignupView.as_view()

@@ -56,7 +56,12 @@ def _image_as_link(match):
 
 
 def _sanitise(markup):
-    return IMAGE.sub(_image_as_link, _clean(markup))
+    return _focusable_scrollers(IMAGE.sub(_image_as_link, _clean(markup)))
+
+
+def _focusable_scrollers(markup):
+    """Code blocks and tables may scroll sideways on a phone: keyboards can reach them."""
+    return markup.replace("<pre>", '<pre tabindex="0">').replace("<table>", '<table tabindex="0">')
 
 
 def _clean(markup):

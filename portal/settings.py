@@ -127,6 +127,7 @@ TEMPLATES = [
                 "portal.context_processors.site",
                 "accounts.context_processors.organizations",
             ],
+            "builtins": ["portal.templatetags.dates"],
         },
     },
 ]
@@ -233,6 +234,8 @@ if TRUSTED_PROXY_COUNT:
 
 # Languages and time.
 LANGUAGE_CODE = "en"
+# One date style, "30 Nov 2026, 08:08" / "2026年11月30日 08:08": portal/formats, portal/dates.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

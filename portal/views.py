@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -74,3 +75,8 @@ def _task_queue_ok():
         return bool(get_broker().ping())
     except Exception:
         return False
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the back office, files)."""
+    return redirect(static("img/favicon.svg"), permanent=True)

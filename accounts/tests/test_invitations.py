@@ -32,6 +32,7 @@ def test_owner_invites_a_new_person_who_signs_up_and_joins(
     page = client.get(path)
     assert page.status_code == 200
     assert "Join Acme Corp" in page.content.decode()
+    assert 'name="company"' not in client.get("/accounts/signup/").content.decode()
 
     client.post(
         "/accounts/signup/",

@@ -54,3 +54,14 @@ def test_without_an_organization_customer_pages_say_what_to_do(client, db):
     assert response.status_code == 403
     assert "invite you" in response.content.decode()
     assert not Membership.objects.filter(user=loner).exists()
+
+
+def test_services_are_listed_without_a_stray_separator(client, owner, organization):
+    from accounts.models import Service
+
+    Service.objects.create(
+        organization=organization, name="web01.acme.example", kind="dedicated", region="FRA1"
+    )
+    client.force_login(owner)
+    page = client.get("/accounts/organization/").content.decode()
+    assert '<small class="muted">Dedicated server · FRA1</small>' in page

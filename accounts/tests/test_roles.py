@@ -25,6 +25,19 @@ def test_the_last_owner_cannot_leave(client, owner, organization):
     assert "at least one owner" in response.content.decode()
 
 
+def test_the_only_owner_is_not_offered_leave(client, owner, organization):
+    client.force_login(owner)
+    page = client.get("/accounts/organization/").content.decode()
+    assert "Leave Acme Corp" not in page
+    assert "You are the only owner" in page
+
+
+def test_a_member_is_offered_leave(client, member, organization):
+    client.force_login(member)
+    page = client.get("/accounts/organization/").content.decode()
+    assert "Leave Acme Corp" in page
+
+
 def test_an_owner_may_leave_when_another_owner_remains(client, owner, organization):
     second = make_user("second@acme.example")
     Membership.objects.create(user=second, organization=organization, role="owner")

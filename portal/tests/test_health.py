@@ -37,11 +37,30 @@ def test_the_welcome_page_shows_the_status_at_a_glance(client, db):
 
     group = ComponentGroup.objects.create(name="DNS")
     Component.objects.create(group=group, name="Resolvers", slug="dns", status="operational")
-    assert "All Systems Operational" in client.get("/").content.decode()
+    assert "All systems operational" in client.get("/").content.decode()
 
     Component.objects.filter(slug="dns").update(status="major_outage")
     Component.objects.get(slug="dns").save()  # a change through the model clears the cache
-    assert "All Systems Operational" not in client.get("/").content.decode()
+    assert "All systems operational" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "component_status, words",
+    [
+        ("degraded_performance", "Minor service disruption"),
+        ("partial_outage", "Partial outage"),
+        ("major_outage", "Major outage"),
+        ("under_maintenance", "Maintenance in progress"),
+    ],
+)
+def test_home_and_status_page_use_the_same_words(client, db, component_status, words):
+    from support.status.models import Component, ComponentGroup
+
+    group = ComponentGroup.objects.create(name="DNS")
+    Component.objects.create(group=group, name="Resolvers", slug="dns", status=component_status)
+    home = client.get("/").content.decode()
+    status = client.get("/status/").content.decode()
+    assert words in home and words in status
 
 
 def test_staff_are_pointed_to_the_back_office_from_the_dashboard(client, staff_user):

@@ -82,8 +82,8 @@ def test_times_are_shown_in_the_viewers_time_zone(client, owner, organization):
 
     owner.time_zone = "Asia/Shanghai"
     owner.save()
-    assert "Jan. 8, 2026, 6 p.m." in client.get("/accounts/organization/").content.decode()
+    assert "8 Jan 2026, 18:00" in client.get("/accounts/organization/").content.decode()
 
     owner.time_zone = "America/New_York"
     owner.save()
-    assert "Jan. 8, 2026, 5 a.m." in client.get("/accounts/organization/").content.decode()
+    assert "8 Jan 2026, 05:00" in client.get("/accounts/organization/").content.decode()

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
+from portal.dates import format_datetime
 from portal.markdown import render_markdown
 
 from .models import (
@@ -217,7 +218,7 @@ class RevisionAdmin(ModelAdmin):
             % {
                 "article": revision.article.slug,
                 "language": revision.language,
-                "date": revision.created_at.strftime("%Y-%m-%d %H:%M"),
+                "date": format_datetime(revision.created_at),
             },
         )
 

@@ -58,6 +58,14 @@ INDICATOR_DESCRIPTIONS = {
     "critical": _("Major Service Outage"),
     "maintenance": _("Service Under Maintenance"),
 }
+# What people read, on the status page and the home page alike (the API keeps Statuspage's).
+INDICATOR_LABELS = {
+    "none": _("All systems operational"),
+    "minor": _("Minor service disruption"),
+    "major": _("Partial outage"),
+    "critical": _("Major outage"),
+    "maintenance": _("Maintenance in progress"),
+}
 
 
 def worst_impact(impacts):

@@ -6,7 +6,6 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
@@ -22,6 +21,7 @@ from unfold.admin import checkbox as unfold_checkbox
 from unfold.forms import ActionForm
 
 from accounts.models import Membership
+from portal.dates import format_datetime, format_relative
 from portal.markdown import render_markdown
 
 from . import presence, queues, services
@@ -507,7 +507,9 @@ class TicketAdmin(ModelAdmin):
 
     @admin.display(description=_("last activity"), ordering="last_activity_at")
     def last_activity(self, obj):
-        return format_html('<span class="bo-nowrap">{}</span>', naturaltime(obj.last_activity_at))
+        return format_html(
+            '<span class="bo-nowrap">{}</span>', format_relative(obj.last_activity_at)
+        )
 
     @admin.display(description=_("next SLA target"), ordering="next_due_at")
     def sla(self, obj):
@@ -541,9 +543,9 @@ class TicketAdmin(ModelAdmin):
             format_html(
                 "<li>{}: {} · {} {} · <strong>{}</strong></li>",
                 label,
-                timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z") if due else "—",
+                format_datetime(due, with_zone=True) if due else "—",
                 _("done"),
-                timezone.localtime(done).strftime("%Y-%m-%d %H:%M") if done else "—",
+                format_datetime(done) if done else "—",
                 outcome,
             )
             for label, due, done, outcome in rows

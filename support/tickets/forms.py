@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
+from portal.dates import format_duration
 
 from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 
@@ -140,29 +141,29 @@ def attachment_help():
     ) % {"count": MAX_FILES, "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
 
 
-def describe_target(minutes, business):
-    minutes = float(minutes)
-    if minutes < 60:
-        amount = f"{minutes:g}"
-        words = ngettext("%(n)s minute", "%(n)s minutes", int(minutes)) % {"n": amount}
-    else:
-        hours = minutes / 60
-        words = ngettext("%(n)s hour", "%(n)s hours", int(hours)) % {"n": f"{hours:g}"}
-    if business:
+def describe_target(minutes, calendar):
+    """ "8 minutes, 24×7", "4 business hours", "30 minutes (business hours)"."""
+    if calendar is not None:
+        opens = calendar.opens_at.hour * 60 + calendar.opens_at.minute
+        closes = calendar.closes_at.hour * 60 + calendar.closes_at.minute
+        words = format_duration(minutes, business_day_minutes=(closes - opens) or None)
+        if float(minutes) % 60 == 0:  # "4 business hours", "5 business days" say it already
+            return words
         return _("%(time)s (business hours)") % {"time": words}
-    return _("%(time)s, 24×7") % {"time": words}
+    return _("%(time)s, 24×7") % {"time": format_duration(minutes)}
 
 
 def priority_choices(organization):
     policies = {
-        policy.priority: policy for policy in SlaPolicy.objects.filter(tier=organization.tier)
+        policy.priority: policy
+        for policy in SlaPolicy.objects.filter(tier=organization.tier).select_related("calendar")
     }
     choices = []
     for value, label in Priority.choices:
         text = f"{label}: {PRIORITY_EXPLANATIONS[value]}"
         policy = policies.get(value)
         if policy and policy.first_response_minutes:
-            target = describe_target(policy.first_response_minutes, policy.calendar_id is not None)
+            target = describe_target(policy.first_response_minutes, policy.calendar)
             text += " — " + _("first response within %(target)s") % {"target": target}
         choices.append((value, text))
     return choices

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -216,6 +217,16 @@ class TicketQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status__in=Ticket.ACTIVE_STATES)
+
+    def waiting_on_customer(self):
+        return self.filter(status=Ticket.Status.PENDING)
+
+    def in_our_hands(self):
+        return self.filter(status__in=(Ticket.Status.NEW, Ticket.Status.OPEN))
+
+    def by_urgency(self):
+        """Most urgent first: priority (P0 first), then the nearest SLA target, then activity."""
+        return self.order_by("priority", F("next_due_at").asc(nulls_last=True), "-last_activity_at")
 
 
 class Ticket(models.Model):

@@ -351,10 +351,16 @@ def dashboard_panel(request):
     """Open tickets of the current organisation on the dashboard."""
     if request.organization is None or request.membership is None:
         return None
-    tickets = visible_tickets(request).active().order_by("-last_activity_at")
-    recent = list(tickets.select_related("assignee")[:5])
+    visible = visible_tickets(request)
+    waiting = visible.waiting_on_customer().by_urgency()
+    in_progress = visible.in_our_hands().by_urgency()
+    open_tickets = list(in_progress[:5])
     return {
         "template": "tickets/_dashboard_panel.html",
-        "tickets": recent,
-        "open_count": tickets.count() if len(recent) == 5 else len(recent),
+        "waiting": list(waiting[:10]),
+        "tickets": open_tickets,
+        "open_count": in_progress.count() if len(open_tickets) == 5 else len(open_tickets),
+        "recent": list(
+            visible.exclude(status__in=Ticket.ACTIVE_STATES).order_by("-last_activity_at")[:3]
+        ),
     }

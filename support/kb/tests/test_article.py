@@ -36,8 +36,8 @@ def test_code_blocks_tables_images_and_notes(client, category):
     )
     make_article("rich", category, en=("Rich", body))
     content = client.get("/kb/dns-domains/rich/").content.decode()
-    assert "<pre><code>dig +short example.com" in content
-    assert "<table>" in content
+    assert '<pre tabindex="0"><code>dig +short example.com' in content
+    assert '<table tabindex="0">' in content
     assert "<img" not in content.split('class="prose kb-body"')[1]  # never loads; a link
     assert '<a href="https://cdn.example.com/d.png" rel="noopener noreferrer nofollow">' in content
     assert '<div class="admonition warning">' in content

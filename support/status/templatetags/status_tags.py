@@ -1,8 +1,10 @@
 import datetime
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
+
+from portal import dates
 
 register = template.Library()
 
@@ -29,31 +31,23 @@ STATUS_BADGES = {
 }
 
 
-def offset_label(value):
-    """'UTC+00:00' for visitors; 'CET (UTC+01:00)' in a signed-in person's own zone."""
-    offset = value.utcoffset() or datetime.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    utc = f"UTC{sign}{hours:02d}:{mins:02d}"
-    name = value.tzname() or ""
-    if name in ("UTC", "") or name.startswith(("+", "-")):
-        return utc
-    return f"{name} ({utc})"
-
-
 @register.filter
 def status_time(value, with_date=True):
-    """A <time> element in the current time zone, with the offset written out."""
+    """A <time> element in the portal's one style and the viewer's time zone.
+
+    The zone is named once per page ({% time_zone_note %}), not after every time.
+    """
     if not value:
         return ""
-    local = timezone.localtime(value)
-    text = local.strftime("%Y-%m-%d %H:%M") if with_date else local.strftime("%H:%M")
+    text = (
+        dates.format_datetime(value)
+        if with_date
+        else formats.time_format(timezone.localtime(value), "TIME_FORMAT")
+    )
     return format_html(
-        '<time datetime="{}">{} {}</time>',
+        '<time datetime="{}">{}</time>',
         value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
         text,
-        offset_label(local),
     )
 
 
@@ -76,7 +70,14 @@ def status_at_a_glance():
     """The overall indicator, for the home page: one cached value, no query when warm."""
     from ..api import status_json
     from ..cache import cached
-    from ..models import INDICATOR_DESCRIPTIONS
 
     indicator = cached("indicator", lambda: status_json()["indicator"])
-    return {"indicator": indicator, "description": INDICATOR_DESCRIPTIONS[indicator]}
+    return {"indicator": indicator, "description": indicator_label(indicator)}
+
+
+@register.filter
+def indicator_label(indicator):
+    """The overall state in the words people read, the same on every page."""
+    from ..models import INDICATOR_LABELS
+
+    return INDICATOR_LABELS.get(indicator, INDICATOR_LABELS["none"])

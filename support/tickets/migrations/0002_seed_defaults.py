@@ -1,5 +1,7 @@
 """Teams, categories, a business-hours calendar, the default SLA policies and staff permissions."""
 
+import math
+
 from django.db import migrations
 
 from accounts.staff_groups import AGENTS, ENGINEERS, grant
@@ -75,7 +77,7 @@ def seed(apps, schema_editor):
     for tier in TIERS:
         for priority, (response, resolution, business) in DEFAULTS.items():
             if tier == "enterprise":
-                response = response / 2
+                response = math.ceil(response / 2)  # whole minutes: 15 -> 8
                 business = business and priority != "P2"
                 if priority == "P2":
                     resolution = 5 * 24 * HOUR

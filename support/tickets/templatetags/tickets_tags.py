@@ -1,8 +1,8 @@
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
-from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+
+from portal import dates
 
 from ..models import PRIORITY_EXPLANATIONS, Ticket
 
@@ -38,16 +38,20 @@ def priority_explanation(priority):
     return PRIORITY_EXPLANATIONS.get(priority, "")
 
 
-def when(moment, now):
-    """ "03:15 CET" today, otherwise "Mon 24 Nov 03:15 CET", in the active time zone."""
-    local = timezone.localtime(moment)
-    same_day = local.date() == timezone.localtime(now).date()
-    return date_format(local, "H:i T" if same_day else "D j M, H:i T")
+def when(moment, now, with_zone=False):
+    """ "30 Nov 2026, 03:15" in the active language and time zone (pages name the zone once;
+    emails name it here)."""
+    return dates.format_datetime(moment, with_zone=with_zone)
+
+
+def left(due, now):
+    """ "12 minutes" until a moment in the future (at least a minute)."""
+    return dates.approximate(max((due - now).total_seconds(), dates.MINUTE))
 
 
 @register.simple_tag
-def sla_promise(ticket, now=None):
-    """The promise in words: "First response expected by 03:15 CET (in 12 minutes)"."""
+def sla_promise(ticket, now=None, with_zone=False):
+    """The promise in words: "First response expected by 30 Nov 2026, 03:15 (in 12 minutes)"."""
     now = now or timezone.now()
     if ticket.status not in Ticket.ACTIVE_STATES:
         return ""
@@ -57,14 +61,16 @@ def sla_promise(ticket, now=None):
         due = ticket.first_response_due_at
         if due > now:
             return _("First response expected by %(time)s (in %(left)s).") % {
-                "time": when(due, now),
-                "left": timeuntil(due, now, depth=1),
+                "time": when(due, now, with_zone),
+                "left": left(due, now),
             }
-        return _("First response was due at %(time)s; we are on it.") % {"time": when(due, now)}
+        return _("First response was due at %(time)s; we are on it.") % {
+            "time": when(due, now, with_zone)
+        }
     if ticket.resolution_due_at and ticket.resolution_due_at > now:
         return _("Resolution expected by %(time)s (in %(left)s).") % {
-            "time": when(ticket.resolution_due_at, now),
-            "left": timeuntil(ticket.resolution_due_at, now, depth=1),
+            "time": when(ticket.resolution_due_at, now, with_zone),
+            "left": left(ticket.resolution_due_at, now),
         }
     return ""
 
@@ -76,5 +82,8 @@ def sla_left(ticket, now=None):
     if ticket.next_due_at is None:
         return ""
     if ticket.next_due_at > now:
-        return _("in %(left)s") % {"left": timeuntil(ticket.next_due_at, now, depth=1)}
-    return _("%(late)s late") % {"late": timesince(ticket.next_due_at, now, depth=1)}
+        return dates.format_time_left(ticket.next_due_at, now)
+    late = (now - ticket.next_due_at).total_seconds()
+    if late < dates.MINUTE:
+        return _("overdue")
+    return _("%(late)s late") % {"late": dates.approximate(late)}

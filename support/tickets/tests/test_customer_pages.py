@@ -83,7 +83,7 @@ def test_form_explains_priorities_with_this_organisations_targets(owner_client, 
     organization.save()
     page = owner_client.get("/tickets/new/").content.decode()
     assert "P0 — Critical: your service is completely unavailable" in page
-    assert "first response within 7.5 minutes, 24×7" in page
+    assert "first response within 8 minutes, 24×7" in page  # whole minutes, never 7.5
     assert "10.0\xa0MB" in page or "10.0 MB" in page
 
 
@@ -394,3 +394,22 @@ def test_json_answer_has_public_messages_only_and_is_scoped(
     assert data["reference"] == ticket.reference
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_dashboard_puts_what_waits_on_the_customer_first_then_urgency(owner_client, open_ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=3)
+    waiting = open_ticket(subject="Waiting P1", priority="P1")
+    Ticket.objects.filter(pk=waiting.pk).update(status="pending", last_activity_at=long_ago)
+    urgent = open_ticket(subject="Old P0", priority="P0")
+    Ticket.objects.filter(pk=urgent.pk).update(last_activity_at=long_ago)
+    for number in range(6):
+        open_ticket(subject=f"Fresh P3 {number}", priority="P3")
+    page = owner_client.get("/").content.decode()
+    attention = page.index("Needs your attention")
+    assert attention < page.index("Waiting P1") < page.index("Open tickets")
+    assert page.index("Open tickets") < page.index("Old P0") < page.index("Fresh P3")
+    assert page.count("Fresh P3") == 4  # five open tickets shown, the most urgent first

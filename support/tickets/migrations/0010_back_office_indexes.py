@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_provisioning'),
         ('status', '0003_delete_alertmanagertoken'),
-        ('tickets', '0008_ticket_business_minutes'),
+        ('tickets', '0009_whole_minute_targets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
