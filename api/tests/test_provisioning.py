@@ -97,6 +97,7 @@ def test_signup_by_invitation_only(settings, client):
         {
             "email": "walk-in@example.com",
             "full_name": "Walk In",
+            "company": "Walk In Ltd",
             "time_zone": "UTC",
             "password1": "correct-Horse-battery-9",
             "password2": "correct-Horse-battery-9",
@@ -109,6 +110,7 @@ def test_signup_by_invitation_only(settings, client):
         {
             "email": "walk-in@example.com",
             "full_name": "Walk In",
+            "company": "Walk In Ltd",
             "time_zone": "UTC",
             "password1": "correct-Horse-battery-9",
             "password2": "correct-Horse-battery-9",

@@ -1,6 +1,8 @@
 """Services, incidents, the knowledge base: scoped to the token's organisation."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from support.kb.models import Article, Category
 from support.kb.tests.conftest import make_article
@@ -67,3 +69,27 @@ def test_kb_search_sees_what_the_person_may_read(owner_api, db):
     assert [r["title"] for r in response.json()["results"]] == ["Customer zebra"]
     assert response.json()["results"][0]["url"].endswith("/kb/dns/customer-zebra/")
     assert owner_api.get("/api/v1/kb/search/").status_code == 400
+
+
+def test_services_and_incidents_queries_do_not_grow_with_rows(owner_api, organization):
+    def counts():
+        with CaptureQueriesContext(connection) as services:
+            owner_api.get("/api/v1/services/")
+        with CaptureQueriesContext(connection) as incidents:
+            owner_api.get("/api/v1/incidents/")
+        return len(services), len(incidents)
+
+    def add(index):
+        service = organization.services.create(name=f"S{index}", kind="vps")
+        component = Component.objects.create(name=f"C{index}", slug=f"c{index}")
+        component.services.add(service)
+        incident = Incident.objects.create(name=f"I{index}")
+        incident.post_update(IncidentStatus.INVESTIGATING, "Looking", {component: "major_outage"})
+
+    add(0)
+    owner_api.get("/api/v1/me/")  # the token's first use is recorded once
+    before = counts()
+    for index in range(1, 6):
+        add(index)
+    # token, membership, the rows, and one query per prefetched relation
+    assert counts() == before

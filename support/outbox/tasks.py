@@ -22,16 +22,20 @@ def deliver_pending():
     """
     claim = secrets.token_hex(16)
     sent = 0
-    delivery = None
+    delivery = unavailable = None
     try:
         for _number in range(MAX_PER_RUN):
             row = claim_next(claim)
             if row is None:
                 break
+            if unavailable is not None:  # the mail server is down: every row waits its turn
+                row.mark_failed_attempt(unavailable)
+                continue
             if delivery is None:
-                delivery = open_connection(row)
-                if delivery is None:
-                    break
+                delivery, unavailable = open_connection()
+                if unavailable is not None:
+                    row.mark_failed_attempt(unavailable)
+                    continue
             if deliver(delivery, row):
                 sent += 1
     finally:
@@ -60,16 +64,15 @@ def claim_next(claim):
     return row
 
 
-def open_connection(row):
-    """An open connection to the mail server, or None (the row waits its turn)."""
+def open_connection():
+    """(connection, None), or (None, the error) when the mail server is unavailable."""
     try:
         delivery = get_connection(settings.OUTBOX_DELIVERY_BACKEND, fail_silently=False)
         delivery.open()
     except Exception as error:
         log.warning("Mail server unavailable: %s", error)
-        row.mark_failed_attempt(error)
-        return None
-    return delivery
+        return None, error
+    return delivery, None
 
 
 def deliver(delivery, row):

@@ -1,21 +1,22 @@
 from django.contrib import admin
+from unfold.admin import ModelAdmin, TabularInline
 
 from .models import CreditContract, CreditStep, MonthlyMailing, ReportPreference
 
 
-class CreditStepInline(admin.TabularInline):
+class CreditStepInline(TabularInline):
     model = CreditStep
     extra = 1
 
 
 @admin.register(CreditContract)
-class CreditContractAdmin(admin.ModelAdmin):
+class CreditContractAdmin(ModelAdmin):
     list_display = ["tier", "uptime_commitment", "p0_response_credit", "maximum_credit"]
     inlines = [CreditStepInline]
 
 
 @admin.register(ReportPreference)
-class ReportPreferenceAdmin(admin.ModelAdmin):
+class ReportPreferenceAdmin(ModelAdmin):
     list_display = ["user", "opted_out", "updated_at"]
     list_filter = ["opted_out"]
     search_fields = ["user__email"]
@@ -23,7 +24,7 @@ class ReportPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthlyMailing)
-class MonthlyMailingAdmin(admin.ModelAdmin):
+class MonthlyMailingAdmin(ModelAdmin):
     list_display = ["month", "kind", "user", "organization", "sent_at"]
     list_filter = ["kind", "month"]
     search_fields = ["user__email", "organization__name"]

@@ -9,8 +9,8 @@ run on PostgreSQL.
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q
-from django.db.models.functions import Cast
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, Sum
+from django.db.models.functions import Cast, Coalesce
 
 from support.tickets.models import Ticket
 
@@ -18,27 +18,46 @@ MET, BREACHED = Ticket.Outcome.MET, Ticket.Outcome.BREACHED
 
 
 def sla_targets():
-    """(name, label) of each SLA target a ticket records an outcome for.
+    """(name, label) of each SLA target the reports measure.
 
-    The "update every" target joins as soon as tickets have an `update_outcome` field.
+    The "update every" target of the on-call work counts each update on time or missed
+    (Ticket.updates_on_time / updates_missed); it joins as soon as tickets have them.
     """
     from django.utils.translation import gettext_lazy as _
 
     targets = [("first_response", _("First response")), ("resolution", _("Resolution"))]
-    field_names = {field.name for field in Ticket._meta.get_fields()}
-    if "update_outcome" in field_names:
+    if has_update_target():
         targets.insert(1, ("update", _("Updates")))
     return targets
 
 
+def has_update_target():
+    field_names = {field.name for field in Ticket._meta.get_fields()}
+    return {"updates_on_time", "updates_missed"} <= field_names
+
+
 def attainment_counts(prefix=""):
-    """met/breached counts of every target, as aggregates over tickets (or a relation)."""
+    """met/breached counts of every target, as aggregates over tickets (or a relation).
+
+    First response and resolution count tickets by outcome; updates count every update.
+    """
     counts = {"tickets": Count(f"{prefix}pk")}
     for name, _label in sla_targets():
+        if name == "update":
+            counts["update_met"] = Coalesce(Sum(f"{prefix}updates_on_time"), 0)
+            counts["update_breached"] = Coalesce(Sum(f"{prefix}updates_missed"), 0)
+            continue
         field = f"{prefix}{name}_outcome"
         counts[f"{name}_met"] = Count(f"{prefix}pk", filter=Q(**{field: MET}))
         counts[f"{name}_breached"] = Count(f"{prefix}pk", filter=Q(**{field: BREACHED}))
     return counts
+
+
+def breached_lookup(name):
+    """Admin ticket-list lookups for the tickets that missed a target."""
+    if name == "update":
+        return {"updates_missed__gt": 0}
+    return {f"{name}_outcome__exact": BREACHED}
 
 
 def percent(part, whole):

@@ -11,6 +11,10 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from portal.schedules import ensure_schedule
 
+        from .navigation import register
+
+        register()
+
         post_migrate.connect(
             lambda **kwargs: ensure_schedule(
                 "support.reports.tasks.send_monthly_reports", minutes=60

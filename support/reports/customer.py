@@ -5,7 +5,7 @@ allows it (Organization.members_see_reports). Every figure is this organisation'
 against its own targets, in a fixed number of queries.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -38,9 +38,15 @@ def reportable_membership(user, organization_id=None):
 
 
 def report_months(organization, today):
-    """The months with a report: from the organisation's first month to the current one."""
+    """The months with a report: from the organisation's first month (or first ticket, for
+    accounts moved in with their history) to the current one, at most FIRST_MONTHS."""
     last = month_start(today)
-    first = max(month_start(organization.created_at.date()), add_months(last, -(FIRST_MONTHS - 1)))
+    began = organization.created_at
+    first_ticket = organization.tickets.aggregate(first=Min("created_at"))["first"]
+    if first_ticket and first_ticket < began:
+        began = first_ticket
+    began = timezone.localtime(began, timezone.get_default_timezone()).date()
+    first = max(month_start(began), add_months(last, -(FIRST_MONTHS - 1)))
     months, month = [], last
     while month >= first:
         months.append(month)

@@ -12,7 +12,7 @@ import re
 import threading
 from collections import Counter
 
-SUBJECT_LIMIT = 5000  # distinct (category, subject) pairs read, most frequent first
+SUBJECT_LIMIT = 3000  # distinct (category, subject) pairs read, most frequent first
 WORDS_PER_CATEGORY = 8
 
 STOP_WORDS = frozenset(

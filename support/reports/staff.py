@@ -9,12 +9,12 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Service
@@ -26,6 +26,7 @@ from support.tickets.models import Message, Ticket, TimelineEvent
 from . import problems
 from .aggregates import (
     attainment_counts,
+    breached_lookup,
     duration_percentiles,
     percent,
     sla_targets,
@@ -48,6 +49,13 @@ def sections(tables, charts_by_id):
 
 TREND_MONTHS = 12
 TOP = 10
+
+
+def category_name(row):
+    """The ticket category's name in the reader's language, from a values() row."""
+    if get_language() == "zh-hans" and row.get("category__name_zh_hans"):
+        return row["category__name_zh_hans"]
+    return row.get("category__name")
 
 
 def server_zone():
@@ -190,8 +198,8 @@ class SlaReport(Report):
             "category",
             gettext("By category"),
             "category__name",
-            (),
-            lambda row: row["category__name"],
+            ("category__name_zh_hans",),
+            category_name,
             gettext("No category"),
         )
 
@@ -274,7 +282,7 @@ class SlaReport(Report):
             {
                 "label": label,
                 "count": totals[f"{name}_breached"],
-                "url": self.admin_tickets_link(**{f"{name}_outcome__exact": "breached"}),
+                "url": self.admin_tickets_link(**breached_lookup(name)),
             }
             for name, label in targets
         ]
@@ -424,12 +432,19 @@ class VolumeReport(Report):
         )
 
     def reopen_table(self):
-        events = TimelineEvent.objects.filter(ticket=OuterRef("pk"), kind="status")
-        figures = self.opened().aggregate(
-            solved=Count("pk", filter=Q(Exists(events.filter(data__new="solved")))),
+        period = self.period
+        events = TimelineEvent.objects.filter(
+            kind="status",
+            ticket__created_at__gte=period.starts_at,
+            ticket__created_at__lt=period.stops_at,
+        )
+        events = self.filters.apply(self.scope.restrict(events, "ticket__team"), "ticket__")
+        figures = events.aggregate(
+            solved=Count("ticket", distinct=True, filter=Q(data__new="solved")),
             reopened=Count(
-                "pk",
-                filter=Q(Exists(events.filter(data__old="solved", data__new__in=["open", "new"]))),
+                "ticket",
+                distinct=True,
+                filter=Q(data__old="solved", data__new__in=["open", "new"]),
             ),
         )
         return Table(
@@ -526,8 +541,8 @@ class ProblemsReport(Report):
 
     def category_table(self):
         return self._compare(
-            lambda row: row["category__name"],
-            ("category__name",),
+            category_name,
+            ("category__name", "category__name_zh_hans"),
             "categories",
             gettext("Top categories"),
             _("Category"),
@@ -548,10 +563,11 @@ class ProblemsReport(Report):
     def words_table(self):
         subjects = (
             self.opened()
-            .values("category__name", "subject")
+            .values("category__name", "category__name_zh_hans", "subject")
             .annotate(count=Count("pk"))
             .order_by("-count")[: problems.SUBJECT_LIMIT]
         )
+        subjects = [{**row, "category__name": category_name(row)} for row in subjects]
         rows = []
         for category, words in problems.frequent_words(subjects).items():
             rows.append(
@@ -569,13 +585,15 @@ class ProblemsReport(Report):
         )
 
     def kb_gaps_table(self):
-        tickets = dict(
+        tickets, names = {}, {}
+        for row in (
             self.opened()
-            .values("category__slug")
+            .values("category__slug", "category__name", "category__name_zh_hans")
             .annotate(count=Count("pk"))
-            .values_list("category__slug", "count")
-        )
-        names = dict(self.opened().values_list("category__slug", "category__name").distinct())
+            .order_by()
+        ):
+            tickets[row["category__slug"]] = row["count"]
+            names[row["category__slug"]] = category_name(row)
         kb = {
             row["ticket_category_slug"]: row
             for row in KbCategory.objects.exclude(ticket_category_slug="")

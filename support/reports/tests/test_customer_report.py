@@ -28,7 +28,9 @@ def test_owner_reads_the_month(october, owner_client):
     assert "Web maintenance" in html and "not monitored" in html
     assert re.search(r"reports/print\.\w+\.css\" media=\"print\"", html)
     assert "<script" not in html.split("</main>")[0].split("<main")[1]
-    assert owner_client.get("/reports/").status_code == 200
+    listing = owner_client.get("/reports/").content.decode()
+    assert 'href="/reports/2026-01/"' in listing  # the organisation's first month
+    assert 'href="/reports/2025-12/"' not in listing
 
 
 def test_members_need_an_owners_permission(october, member, owner_client, organization):
