@@ -462,6 +462,38 @@ class Ticket(models.Model):
             models.Index(fields=["update_due_at"], name="ticket_update_due"),
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
+            # The back office's counts read open work from the index alone (saved views,
+            # dashboard); "waiting longest on us" and "breached today" each have their own.
+            models.Index(
+                fields=["status"],
+                include=[
+                    "assignee",
+                    "priority",
+                    "next_due_at",
+                    "first_response_at",
+                    "first_response_warn_at",
+                    "resolution_warn_at",
+                    "first_response_outcome",
+                    "resolution_outcome",
+                ],
+                condition=models.Q(status__in=["new", "open", "pending"]),
+                name="ticket_open_work",
+            ),
+            models.Index(
+                fields=["last_activity_at"],
+                condition=models.Q(status__in=["new", "open"]),
+                name="ticket_waiting_on_us",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(first_response_outcome="breached"),
+                name="ticket_fr_breached",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=models.Q(resolution_outcome="breached"),
+                name="ticket_res_breached",
+            ),
         ]
 
     def __str__(self):
