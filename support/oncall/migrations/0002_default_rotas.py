@@ -52,7 +52,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("oncall", "0001_initial"),
-        ("tickets", "0011_regional_calendars"),
+        ("tickets", "0012_regional_calendars"),
         ("accounts", "0002_staff_groups"),
     ]
 

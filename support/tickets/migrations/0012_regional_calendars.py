@@ -46,6 +46,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0010_calendars_update_clock")]
+    dependencies = [("tickets", "0011_calendars_update_clock")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

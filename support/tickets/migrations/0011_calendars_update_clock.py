@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_staff_groups'),
         ('status', '0002_staff_permissions'),
-        ('tickets', '0009_whole_minute_targets'),
+        ('tickets', '0010_back_office_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
