@@ -40,6 +40,7 @@ SEVERITY_STATUS = {
 DEFAULT_STATUS = ComponentStatus.PARTIAL_OUTAGE
 INCIDENT_NAME_LENGTH = Incident._meta.get_field("name").max_length
 SEVERITY_LENGTH = AlertState._meta.get_field("severity").max_length
+PAGING_SEVERITIES = {"critical", "page"}  # these page the on-call person (support.oncall)
 
 
 LABEL_LENGTH = 1024
@@ -138,6 +139,10 @@ def apply_alert(alert, components, publish):
         started_at=alert["startsAt"],
     )
     incident.post_update(IncidentStatus.INVESTIGATING, body, {component: new_status})
+    if severity in PAGING_SEVERITIES:
+        from support.oncall.paging import page_monitoring_alert
+
+        page_monitoring_alert(incident)
     AlertState.objects.update_or_create(
         fingerprint=alert["fingerprint"],
         defaults={
