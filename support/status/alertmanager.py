@@ -14,9 +14,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apitokens.auth import token_for_request
-from apitokens.models import ApiToken, Scope
 from portal import ratelimit
+from support.apitokens.auth import token_for_request
+from support.apitokens.models import ApiToken, Scope
 
 from .models import (
     COMPONENT_STATUS_IMPACT,

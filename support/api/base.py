@@ -5,7 +5,7 @@ from rest_framework import exceptions, generics
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 
-from apitokens.auth import BearerTokenAuthentication, HasScope
+from support.apitokens.auth import BearerTokenAuthentication, HasScope
 
 from . import problems
 from .throttles import AddressRateThrottle, TokenRateThrottle
