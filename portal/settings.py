@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "support.kb",
     "support.inbound",
     "support.surveys",
+    "support.oncall",
     "support.reports",
 ]
 
@@ -145,6 +146,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# The back office's covering index (PostgreSQL) is a plain index on SQLite, as intended.
+SILENCED_SYSTEM_CHECKS = [] if USING_POSTGRES else ["models.W040"]
 
 # Cache and task queue: Redis when REDIS_URL is set, otherwise the database (cache table and
 # django-q2's ORM broker).
@@ -401,6 +404,9 @@ TICKET_ATTACHMENT_ALLOWED_TYPES = env_list(
 )
 TICKET_AUTO_CLOSE_DAYS = env_int("TICKET_AUTO_CLOSE_DAYS", 4)
 TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)
+ONCALL_ACK_MINUTES = env_int("ONCALL_ACK_MINUTES", 5)
+ONCALL_ACK_LINK_HOURS = env_int("ONCALL_ACK_LINK_HOURS", 24)
+ONCALL_UPDATE_REMINDER_MINUTES = env_int("ONCALL_UPDATE_REMINDER_MINUTES", 5)
 
 # Running at scale: shared file storage, a read replica, JSON logs and Prometheus metrics.
 # Files: S3-compatible object storage when S3_BUCKET is set, else MEDIA_ROOT on this node.

@@ -36,6 +36,7 @@ urlpatterns = [
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
+    path("oncall/", include("support.oncall.urls")),
     path("reports/", include("support.reports.urls")),
     path(
         "sitemap.xml",

@@ -37,6 +37,7 @@ SEVERITY_STATUS = {
     "info": ComponentStatus.DEGRADED_PERFORMANCE,
 }
 DEFAULT_STATUS = ComponentStatus.PARTIAL_OUTAGE
+PAGING_SEVERITIES = {"critical", "page"}  # these page the on-call person (support.oncall)
 
 
 class AlertSerializer(serializers.Serializer):
@@ -105,6 +106,10 @@ def apply_alert(alert, components, publish):
         started_at=alert["startsAt"],
     )
     incident.post_update(IncidentStatus.INVESTIGATING, body, {component: new_status})
+    if severity in PAGING_SEVERITIES:
+        from support.oncall.paging import page_monitoring_alert
+
+        page_monitoring_alert(incident)
     AlertState.objects.update_or_create(
         fingerprint=alert["fingerprint"],
         defaults={
