@@ -14,10 +14,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apitokens.auth import token_for_request
-from apitokens.models import ApiToken, Scope
 from portal import ratelimit
 from portal.jsonbody import StrictFieldsMixin
+from support.apitokens.auth import token_for_request
+from support.apitokens.models import ApiToken, Scope
 
 from .models import (
     COMPONENT_STATUS_IMPACT,

@@ -65,7 +65,7 @@ def example(status):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "apitokens.auth.BearerTokenAuthentication"
+    target_class = "support.apitokens.auth.BearerTokenAuthentication"
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema):

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from accounts.models import Invitation, Membership, Organization, User
-from apitokens.models import create_token
+from support.apitokens.models import create_token
 
 from .conftest import bearer
 

@@ -5,8 +5,8 @@ from rest_framework import exceptions, generics
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 
-from apitokens.auth import BearerTokenAuthentication, HasScope
 from portal.jsonbody import SafeJSONParser
+from support.apitokens.auth import BearerTokenAuthentication, HasScope
 
 from . import problems
 from .throttles import AddressRateThrottle, TokenRateThrottle

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
-    name = "api"
+    name = "support.api"
     verbose_name = _("REST API")
 
     def ready(self):

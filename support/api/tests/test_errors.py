@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apitokens.models import ApiToken, create_token
+from support.apitokens.models import ApiToken, create_token
 
 from .conftest import bearer
 

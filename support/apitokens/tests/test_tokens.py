@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from apitokens.models import ApiToken, create_token, hash_token
 from conftest import make_user
+from support.apitokens.models import ApiToken, create_token, hash_token
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from apitokens.models import Scope
+from support.apitokens.models import Scope
 from support.kb.search import clean_query, search
 from support.status.models import Component, Incident, IncidentUpdate
 

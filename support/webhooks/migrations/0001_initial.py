@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import webhooks.models
+import support.webhooks.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('url', models.URLField(max_length=500, verbose_name='address (URL)')),
                 ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
                 ('events', models.JSONField(default=list, verbose_name='events')),
-                ('secret', models.CharField(default=webhooks.models.new_secret, max_length=100, verbose_name='signing secret')),
+                ('secret', models.CharField(default=support.webhooks.models.new_secret, max_length=100, verbose_name='signing secret')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('failing_since', models.DateTimeField(blank=True, null=True, verbose_name='failing since')),
                 ('disabled_at', models.DateTimeField(blank=True, null=True, verbose_name='disabled')),
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             name='Delivery',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(default=webhooks.models.new_event_id, max_length=40, unique=True, verbose_name='event id')),
+                ('event_id', models.CharField(default=support.webhooks.models.new_event_id, max_length=40, unique=True, verbose_name='event id')),
                 ('event_type', models.CharField(choices=[('ticket.created', 'A ticket is opened'), ('ticket.updated', "A ticket's status or priority changes"), ('ticket.replied', 'Support replies on a ticket'), ('incident.created', 'An incident or maintenance touching our services'), ('incident.updated', 'It is updated'), ('incident.resolved', 'It is resolved or completed')], max_length=40, verbose_name='event')),
                 ('payload', models.JSONField(verbose_name='body')),
                 ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),

@@ -3,5 +3,5 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiTokensConfig(AppConfig):
-    name = "apitokens"
+    name = "support.apitokens"
     verbose_name = _("API tokens")

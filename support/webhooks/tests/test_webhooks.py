@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from support.status.models import Component, Incident, IncidentStatus
 from support.tickets import services
-from webhooks import tasks
-from webhooks.models import Delivery, Endpoint
-from webhooks.ssrf import UnsafeURL, resolve
+from support.webhooks import tasks
+from support.webhooks.models import Delivery, Endpoint
+from support.webhooks.ssrf import UnsafeURL, resolve
 
 pytestmark = pytest.mark.django_db
 

@@ -131,4 +131,4 @@ def schedule(delivery_ids):
     from django_q.tasks import async_task
 
     for delivery_id in delivery_ids:
-        async_task("webhooks.tasks.deliver", delivery_id, task_name="deliver webhook")
+        async_task("support.webhooks.tasks.deliver", delivery_id, task_name="deliver webhook")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from api.serializers import IncidentSerializer, MessageSerializer, TicketSerializer
+from support.api.serializers import IncidentSerializer, MessageSerializer, TicketSerializer
 
 from .models import Delivery, Endpoint, EventType
 

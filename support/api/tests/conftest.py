@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Service
-from apitokens.models import CUSTOMER_SCOPES, create_token
+from support.apitokens.models import CUSTOMER_SCOPES, create_token
 
 ALL = [scope.value for scope in CUSTOMER_SCOPES]
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from accounts import provisioning
 from accounts.models import Membership, Organization, Service
-from apitokens.models import Scope
+from support.apitokens.models import Scope
 
 from . import problems
 from .base import ApiView

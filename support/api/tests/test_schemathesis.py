@@ -8,7 +8,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from apitokens.models import CUSTOMER_SCOPES, create_token
+from support.apitokens.models import CUSTOMER_SCOPES, create_token
 
 MAX_EXAMPLES = 5
 CHECKS = [

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
-    name = "webhooks"
+    name = "support.webhooks"
     verbose_name = _("Webhooks")
 
     def ready(self):
@@ -13,7 +13,7 @@ class WebhooksConfig(AppConfig):
         from . import signals  # noqa: F401 (connects the event receivers)
 
         post_migrate.connect(
-            lambda **kwargs: ensure_schedule("webhooks.tasks.deliver_due", minutes=1),
+            lambda **kwargs: ensure_schedule("support.webhooks.tasks.deliver_due", minutes=1),
             sender=self,
             weak=False,
         )

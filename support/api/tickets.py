@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.models import User
-from apitokens.models import Scope
+from support.apitokens.models import Scope
 from support.tickets import services
 from support.tickets.forms import ReplyForm, TicketForm, extra_field_name
 from support.tickets.models import Attachment, Category, Message, Ticket

@@ -5,9 +5,9 @@ shared cache, so every worker and node counts the same requests."""
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from apitokens.models import ApiToken
 from portal.net import client_ip
 from portal.ratelimit import Limit, hit
+from support.apitokens.models import ApiToken
 
 
 class PortalThrottle(BaseThrottle):

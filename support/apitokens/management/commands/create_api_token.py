@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from apitokens.models import CUSTOMER_SCOPES, STAFF_SCOPES, create_token
+from support.apitokens.models import CUSTOMER_SCOPES, STAFF_SCOPES, create_token
 
 
 class Command(BaseCommand):
