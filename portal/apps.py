@@ -8,3 +8,6 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401
+        from .backoffice import headers_once_per_list
+
+        headers_once_per_list()

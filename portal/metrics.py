@@ -59,10 +59,13 @@ class PortalCollector:
             tickets.add_metric([state], count)
         yield tickets
         outbox = GaugeMetricFamily(
-            "portal_outbox_backlog", "Emails in the outbox by status.", labels=["status"]
+            "portal_outbox_backlog",
+            "Emails in the outbox not yet sent, by status.",
+            labels=["status"],
         )
         pending = OutboxMessage.objects.aggregate(
             pending=Count("pk", filter=Q(status=OutboxMessage.Status.PENDING)),
+            sending=Count("pk", filter=Q(status=OutboxMessage.Status.SENDING)),
             failed=Count("pk", filter=Q(status=OutboxMessage.Status.FAILED)),
         )
         for status, count in pending.items():

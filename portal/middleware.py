@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 
 
 class LanguageMiddleware:
@@ -54,3 +55,47 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before sessions and authentication are looked at.
+
+    A load balancer's probe may carry a session cookie; loading that session needs the
+    database, so with the database down the probe would get the 500 page instead of
+    the 503 JSON that says what is wrong.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            from .views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
+class PrivateAnswersMiddleware:
+    """`Cache-Control: no-store, private` on whatever is for one person only.
+
+    Every answer to someone signed in (or calling with a token), every download and every
+    JSON answer: shared caches and the browser's disk keep none of it, and the back
+    button after signing out shows nothing. Public pages keep their caching (the status
+    page's anonymous fast path does not come through here).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or "Authorization" in request.headers
+            or response.get("Content-Disposition", "").startswith("attachment")
+            or "json" in response.get("Content-Type", "")
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

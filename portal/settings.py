@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -77,28 +78,33 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_q",
+    "csp",
     "portal",
     "accounts",
-    "apitokens",
-    "api",
-    "webhooks",
+    "support.apitokens",
+    "support.api",
+    "support.webhooks",
     "support.outbox",
     "support.tickets",
     "support.status",
     "support.kb",
     "support.inbound",
     "support.surveys",
+    "support.oncall",
     "support.reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
+    "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "support.status.middleware.StatusCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.LanguageMiddleware",
     "portal.middleware.TimezoneMiddleware",
@@ -145,6 +151,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# The back office's covering index (PostgreSQL) is a plain index on SQLite, as intended.
+SILENCED_SYSTEM_CHECKS = [] if USING_POSTGRES else ["models.W040"]
 
 # Cache and task queue: Redis when REDIS_URL is set, otherwise the database (cache table and
 # django-q2's ORM broker).
@@ -329,9 +337,28 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (django-csp, see portal/security.py): scripts and
+# styles only from our own static files (or carrying this response's nonce), no inline
+# code, no framing, images only from this site (Markdown images become links).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+JSON_MAX_BODY_BYTES = env_int(
+    "JSON_MAX_BODY_BYTES", 1024 * 1024
+)  # JSON bodies (portal/jsonbody.py)
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": ["portal.jsonbody.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -355,10 +382,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "PREPROCESSING_HOOKS": ["support.api.schema.only_the_api"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.add_problem_responses",
+        "support.api.schema.add_problem_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -401,6 +428,9 @@ TICKET_ATTACHMENT_ALLOWED_TYPES = env_list(
 )
 TICKET_AUTO_CLOSE_DAYS = env_int("TICKET_AUTO_CLOSE_DAYS", 4)
 TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)
+ONCALL_ACK_MINUTES = env_int("ONCALL_ACK_MINUTES", 5)
+ONCALL_ACK_LINK_HOURS = env_int("ONCALL_ACK_LINK_HOURS", 24)
+ONCALL_UPDATE_REMINDER_MINUTES = env_int("ONCALL_UPDATE_REMINDER_MINUTES", 5)
 
 # Running at scale: shared file storage, a read replica, JSON logs and Prometheus metrics.
 # Files: S3-compatible object storage when S3_BUCKET is set, else MEDIA_ROOT on this node.

@@ -14,6 +14,7 @@ sitemaps = {**kb_sitemaps, **status_sitemaps}
 
 # allauth's rate-limited answers (and ours) share one 429 page with Retry-After.
 handler429 = "portal.ratelimit.handler429"
+handler500 = "portal.views.server_error"
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Support back office")
@@ -27,16 +28,17 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
-    path("accounts/", include("apitokens.urls")),
-    path("accounts/", include("webhooks.urls")),
+    path("accounts/", include("support.apitokens.urls")),
+    path("accounts/", include("support.webhooks.urls")),
     path("accounts/", include("allauth.urls")),
-    path("api/", include("api.urls")),
+    path("api/", include("support.api.urls")),
     path("tickets/", include("support.tickets.urls")),
     path("status/", include("support.status.urls")),
     path("services/", include("support.status.service_urls")),
     path("kb/", include("support.kb.urls")),
     path("inbound/", include("support.inbound.urls")),
     path("surveys/", include("support.surveys.urls")),
+    path("oncall/", include("support.oncall.urls")),
     path("reports/", include("support.reports.urls")),
     path(
         "sitemap.xml",

@@ -1,7 +1,10 @@
+import sys
+
 from django.conf import settings
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -10,6 +13,9 @@ from django.views.decorators.http import require_POST
 from support.status.service_pages import services_with_status, visible_services
 
 from .dashboard import dashboard_panels
+from .ratelimit import wants_json
+
+UNAVAILABLE_RETRY_AFTER = 30
 
 
 def home(request):
@@ -77,6 +83,26 @@ def _task_queue_ok():
         return bool(get_broker().ping())
     except Exception:
         return False
+
+
+def server_error(request):
+    """The 500 handler; a database that cannot be reached (or is overloaded: the
+    operational errors, all passing) is a 503 with Retry-After instead.
+
+    Django calls this while the exception is being handled, so sys.exc_info() names it.
+    Neither page touches the database (no session, no context processors).
+    """
+    if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return HttpResponseServerError(loader.get_template("500.html").render())
+    if wants_json(request):
+        response = JsonResponse(
+            {"detail": "The service is temporarily unavailable. Please try again shortly."},
+            status=503,
+        )
+    else:
+        response = HttpResponseServerError(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 def favicon(request):

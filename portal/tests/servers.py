@@ -25,13 +25,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def database_url():
-    """The test database, as a URL for processes started by the test."""
+def database_url(name=None):
+    """The test database (or another on its server), as a URL for processes the test starts."""
     db = connection.settings_dict
     if connection.vendor != "postgresql":
         return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{name or db['NAME']}"
 
 
 def server_environment(**extra):

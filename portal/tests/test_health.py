@@ -1,5 +1,8 @@
+import contextlib
+
 import pytest
 from django.db import connection
+from django.test import Client
 
 
 def test_healthz_answers_ok_with_named_checks(client, db):
@@ -13,6 +16,12 @@ def test_healthz_answers_ok_with_named_checks(client, db):
 
 @pytest.fixture
 def unreachable_database(transactional_db):
+    with database_unreachable():
+        yield
+
+
+@contextlib.contextmanager
+def database_unreachable():
     """Point the connection at a database that isn't there, then put it back."""
     saved = dict(connection.settings_dict)
     connection.close()
@@ -30,6 +39,49 @@ def test_healthz_answers_503_when_the_database_is_down(client, unreachable_datab
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "error"
+
+
+def signed_in_browser(user):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(user)
+    return browser
+
+
+def test_with_a_session_cookie_healthz_still_answers_503_json(transactional_db, owner):
+    """Before: the session was loaded first, and the probe got the 500 page."""
+    browser = signed_in_browser(owner)
+    with database_unreachable():
+        response = browser.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize("path", ["/", "/tickets/", "/kb/"])
+def test_pages_answer_503_with_or_without_a_session(transactional_db, owner, path):
+    visitor = Client(raise_request_exception=False)
+    browser = signed_in_browser(owner)
+    with database_unreachable():
+        for response in (browser.get(path), visitor.get(path)):
+            assert response.status_code in (503, 302)  # visitors may be sent to sign in
+            if response.status_code == 503:
+                assert response["Retry-After"] == "30"
+                assert "Temporarily unavailable" in response.content.decode()
+        assert browser.get(path).status_code == 503
+
+
+def test_json_answers_503_in_json(transactional_db):
+    with database_unreachable():
+        response = Client(raise_request_exception=False).get("/status/api/v2/summary.json")
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.json()["detail"]
+
+
+def test_other_errors_stay_500(client, db, monkeypatch):
+    from support.kb import views
+
+    monkeypatch.setattr(views, "categories_with_counts", lambda user: 1 / 0)
+    response = Client(raise_request_exception=False).get("/kb/")
+    assert response.status_code == 500
 
 
 def test_the_welcome_page_shows_the_status_at_a_glance(client, db):

@@ -169,8 +169,14 @@ class MessageDecoder:
 
 
 def detect(data, context=b""):
-    """The most plausible charset for unlabelled `data` (with more text from the message)."""
-    sample = data if not context or data in context else data + b"\n" + context
+    """The most plausible charset for unlabelled `data` (with more text from the message,
+    when some charset reads both)."""
+    if context and data not in context:
+        context = data + b"\n" + context
+    return (_ranked(data, context) if context else "") or _ranked(data, data)
+
+
+def _ranked(data, sample):
     candidates = [match.encoding for match in from_bytes(sample, cp_isolation=DETECT_AMONG)]
     candidates += [name for name in PREFERENCE if name not in candidates]
     ranked = []

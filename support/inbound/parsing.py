@@ -110,7 +110,7 @@ def parse_email(raw):
     raw_values = [value for part in parts for _name, value in raw_items(part)]
     decoder = MessageDecoder(
         named=charsets_named_in(raw_values, parts),
-        sample=b"\n".join(value for value in raw_values if not value.isascii()),
+        sample=b"\n".join(value for value in raw_values if _needs_detection(value)),
     )
     headers = _Headers(message, decoder)
 
@@ -164,6 +164,17 @@ def subject_of_broken(raw):
     if not match:
         return ""
     return _one_line(header_text(match.group(1), MessageDecoder())).replace("\x00", "")
+
+
+def _needs_detection(value):
+    """Raw 8-bit header bytes that are not UTF-8: what the detector should look at."""
+    if value.isascii():
+        return False
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def repair_header_block(raw):

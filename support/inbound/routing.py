@@ -65,6 +65,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.staff_groups import AGENTS
 from portal.emails import send_email, send_email_to_user
+from portal.filetypes import content_matches
 from portal.net import absolute_url
 
 from .authenticity import NO_EVIDENCE
@@ -503,7 +504,8 @@ def attachments_for_ticket(parsed, max_bytes=None, allowed_types=None):
 
     Inline images count as attachments too. Like the web form, the type is judged by
     the file name (mail programs often declare application/octet-stream), by the
-    declared type only when the name says nothing; at most as many files as the form.
+    declared type only when the name says nothing, and the content must not contradict
+    it (portal/filetypes.py); at most as many files as the form.
     """
     from support.tickets.forms import MAX_FILES
 
@@ -515,7 +517,10 @@ def attachments_for_ticket(parsed, max_bytes=None, allowed_types=None):
     for attachment in parsed.attachments:
         by_name, _encoding = mimetypes.guess_type(attachment.filename or "", strict=False)
         too_big = attachment.size > max_bytes
-        wrong_type = (by_name or attachment.content_type) not in allowed_types
+        declared = by_name or attachment.content_type
+        wrong_type = declared not in allowed_types or not content_matches(
+            declared, attachment.content
+        )
         if too_big or wrong_type or len(kept) >= MAX_FILES:
             refused.append(attachment)
         else:

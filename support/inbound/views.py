@@ -3,9 +3,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apitokens.auth import token_for_request
-from apitokens.models import Scope
 from portal import ratelimit
+from support.apitokens.auth import token_for_request
+from support.apitokens.models import Scope
 
 from .ingest import ingest
 from .models import InboundEmail

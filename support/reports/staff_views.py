@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.db import reads_from_replica
 from portal.spreadsheets import csv_response
 
 from .filters import ReportFilters
@@ -49,6 +50,7 @@ def index(request):
     return TemplateResponse(request, "reports/admin/index.html", context)
 
 
+@reads_from_replica
 def report(request, slug):
     scope = StaffScope(request.user)
     scope.check()
@@ -137,6 +139,7 @@ def credit_reason(month):
     return "; ".join(parts)
 
 
+@reads_from_replica
 def credits(request):
     scope = StaffScope(request.user)
     if not scope.sees_all:

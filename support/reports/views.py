@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import organization_required
 from accounts.models import Membership
+from portal.db import reads_from_replica
 
 from .customer import CustomerReport, report_months, reportable_membership
 from .forms import PreferenceForm
@@ -38,6 +39,7 @@ def index(request):
 
 
 @organization_required
+@reads_from_replica
 def month(request, month):
     membership = _membership(request)
     first = parse_month(month)

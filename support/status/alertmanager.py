@@ -14,9 +14,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apitokens.auth import token_for_request
-from apitokens.models import ApiToken, Scope
 from portal import ratelimit
+from portal.jsonbody import StrictFieldsMixin
+from support.apitokens.auth import token_for_request
+from support.apitokens.models import ApiToken, Scope
 
 from .models import (
     COMPONENT_STATUS_IMPACT,
@@ -37,26 +38,54 @@ SEVERITY_STATUS = {
     "info": ComponentStatus.DEGRADED_PERFORMANCE,
 }
 DEFAULT_STATUS = ComponentStatus.PARTIAL_OUTAGE
+INCIDENT_NAME_LENGTH = Incident._meta.get_field("name").max_length
+SEVERITY_LENGTH = AlertState._meta.get_field("severity").max_length
+PAGING_SEVERITIES = {"critical", "page"}  # these page the on-call person (support.oncall)
 
 
-class AlertSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["firing", "resolved"])
-    labels = serializers.DictField(child=serializers.CharField(allow_blank=True))
-    annotations = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, default=dict
+LABEL_LENGTH = 1024
+TEXT_LENGTH = 20_000
+
+
+def text_map(length):
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=length),
+        required=False,
+        default=dict,
     )
+
+
+class AlertSerializer(StrictFieldsMixin, serializers.Serializer):
+    """One alert of Alertmanager's webhook payload (version 4); unknown fields are a 400."""
+
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    labels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=LABEL_LENGTH)
+    )
+    annotations = text_map(TEXT_LENGTH)
     startsAt = serializers.DateTimeField()  # noqa: N815 (Alertmanager's field names)
-    endsAt = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
-    generatorURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+    endsAt = serializers.CharField(required=False, allow_blank=True, max_length=64)  # noqa: N815
+    generatorURL = serializers.CharField(  # noqa: N815
+        required=False, allow_blank=True, max_length=LABEL_LENGTH * 4
+    )
     fingerprint = serializers.CharField(max_length=64)
 
 
-class PayloadSerializer(serializers.Serializer):
+class PayloadSerializer(StrictFieldsMixin, serializers.Serializer):
     version = serializers.ChoiceField(choices=["4"])
     status = serializers.ChoiceField(choices=["firing", "resolved"])
-    receiver = serializers.CharField(required=False, allow_blank=True)
-    groupKey = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
-    alerts = AlertSerializer(many=True, allow_empty=False)
+    receiver = serializers.CharField(required=False, allow_blank=True, max_length=LABEL_LENGTH)
+    groupKey = serializers.CharField(  # noqa: N815
+        required=False, allow_blank=True, max_length=LABEL_LENGTH * 4
+    )
+    truncatedAlerts = serializers.IntegerField(required=False, min_value=0)  # noqa: N815
+    groupLabels = text_map(LABEL_LENGTH)  # noqa: N815
+    commonLabels = text_map(LABEL_LENGTH)  # noqa: N815
+    commonAnnotations = text_map(TEXT_LENGTH)  # noqa: N815
+    externalURL = serializers.CharField(  # noqa: N815
+        required=False, allow_blank=True, max_length=LABEL_LENGTH * 4
+    )
+    alerts = AlertSerializer(many=True, allow_empty=False, max_length=1000)
 
 
 def apply_alert(alert, components, publish):
@@ -65,10 +94,15 @@ def apply_alert(alert, components, publish):
     component = components.get(labels.get("component", ""))
     if component is None:
         return "ignored"
-    severity = labels.get("severity", "").lower()
+    severity = labels.get("severity", "").lower()[:SEVERITY_LENGTH]
     new_status = SEVERITY_STATUS.get(severity, DEFAULT_STATUS)
     summary = annotations.get("summary") or labels.get("alertname") or _("Monitoring alert")
     body = annotations.get("description") or summary
+    name = f"{component.name}: {summary}"
+    if len(name) > INCIDENT_NAME_LENGTH:  # the title is cut; the update keeps every word
+        name = name[: INCIDENT_NAME_LENGTH - 1] + "…"
+        if body != summary:
+            body = f"{summary}\n\n{body}"
     state = AlertState.objects.select_for_update().filter(fingerprint=alert["fingerprint"]).first()
 
     if alert["status"] == "resolved":
@@ -98,13 +132,17 @@ def apply_alert(alert, components, publish):
         return "unchanged"  # a stale "firing" for an alert already resolved
 
     incident = Incident.objects.create(
-        name=f"{component.name}: {summary}",
+        name=name,
         impact=COMPONENT_STATUS_IMPACT[new_status],
         status=IncidentStatus.INVESTIGATING,
         is_published=publish,
         started_at=alert["startsAt"],
     )
     incident.post_update(IncidentStatus.INVESTIGATING, body, {component: new_status})
+    if severity in PAGING_SEVERITIES:
+        from support.oncall.paging import page_monitoring_alert
+
+        page_monitoring_alert(incident)
     AlertState.objects.update_or_create(
         fingerprint=alert["fingerprint"],
         defaults={

@@ -13,7 +13,7 @@ from accounts.models import Membership, Organization, User
 from support.tickets.models import REFERENCE_ALPHABET, Category, Message, Team, Ticket
 
 from .models import CsatResponse, CsatSurvey, FollowUp, NpsCampaign, NpsInvitation, NpsResponse
-from .services import FOLLOW_UP_DONE_KIND, FOLLOW_UP_KIND, add_business_days, follow_up_assignee
+from .services import FOLLOW_UP_DONE_KIND, FOLLOW_UP_KIND, follow_up_assignee, follow_up_due_on
 
 EXTRA_PEOPLE = [
     # email, full name, language, organisation, role
@@ -295,7 +295,7 @@ def _follow_ups(now, answers):
                 "ticket": ticket,
                 "person": person,
                 "assigned_to": assignee,
-                "due_on": add_business_days(answer.created_at.date(), 2),
+                "due_on": follow_up_due_on(answer.created_at, ticket),
                 "created_at": answer.created_at,
                 "status": FollowUp.Status.DONE if done else FollowUp.Status.OPEN,
                 "outcome": OUTCOMES[count % len(OUTCOMES)] if done else "",

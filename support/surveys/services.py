@@ -175,12 +175,30 @@ def record_nps(invitation, score, reason="", now=None):
 # Follow-ups -----------------------------------------------------------------------------------
 
 
-def add_business_days(day, count):
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
+def add_business_days(day, count, calendar=None):
+    """`count` working days after `day` in a business calendar (support.tickets.sla.Calendar);
+    Monday to Friday without one."""
+    from support.tickets.sla import add_business_days
+
+    return add_business_days(day, count, calendar)
+
+
+def follow_up_due_on(now, ticket=None):
+    calendar = follow_up_calendar(ticket)
+    today = timezone.localdate(now, calendar.zone if calendar else None)
+    return add_business_days(today, FOLLOW_UP_BUSINESS_DAYS, calendar)
+
+
+def follow_up_calendar(ticket=None):
+    """The calendar of the ticket's team, else of Tier 2 (who follow up), else None."""
+    from support.tickets.models import Team
+
+    team = ticket.team if ticket is not None and ticket.team_id else None
+    if team is None or team.calendar_id is None:
+        team = Team.objects.filter(tier=2, calendar__isnull=False).order_by("pk").first()
+    if team is None or team.calendar_id is None:
+        return None
+    return team.calendar.as_calendar()
 
 
 def tier2_staff():
@@ -231,7 +249,7 @@ def open_follow_up(response, now=None):
         ticket=ticket,
         person=person,
         assigned_to=assignee,
-        due_on=add_business_days(timezone.localdate(now), FOLLOW_UP_BUSINESS_DAYS),
+        due_on=follow_up_due_on(now, ticket),
         created_at=now,
     )
     if ticket is not None:

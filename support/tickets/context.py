@@ -12,17 +12,19 @@ from .models import Ticket
 
 def customer_context(ticket):
     organization = ticket.organization  # with account_manager, selected by the caller
-    related = list(  # 1 query: the requester's other open tickets and those merged into this
-        Ticket.objects.filter(
-            Q(status__in=Ticket.ACTIVE_STATES, requester_id=ticket.requester_id)
-            | Q(merged_into_id=ticket.pk)
-        )
+    recent = (  # through the (requester, last activity) index
+        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES, requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)
+        .order_by("-last_activity_at")
+        .values("pk")[:5]
+    )
+    related = list(  # 1 query: those and the tickets merged into this one
+        Ticket.objects.filter(Q(pk__in=recent) | Q(merged_into_id=ticket.pk))
         .only("pk", "reference", "subject", "status", "priority", "merged_into_id")
-        .order_by("-last_activity_at")[:50]
+        .order_by("-last_activity_at")
     )
     ticket.merged_from = [other for other in related if other.merged_into_id == ticket.pk]
-    other_open = [other for other in related if other.merged_into_id != ticket.pk][:5]
+    other_open = [other for other in related if other.merged_into_id != ticket.pk]
     services = list(  # 2 queries
         organization.services.prefetch_related(
             Prefetch(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from portal.dates import format_duration
+from portal.filetypes import content_matches
 
 from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 
@@ -125,6 +126,14 @@ class AttachmentsField(forms.FileField):
                 )
             elif content_type is None:
                 errors.append(_("%(name)s: files of this type can't be attached.") % {"name": name})
+            elif not content_matches(content_type, upload):
+                errors.append(
+                    _(
+                        "%(name)s: the file's content doesn't match its name. "
+                        "Check that it is the file you meant, and save it with the right ending."
+                    )
+                    % {"name": name}
+                )
             else:
                 upload.name = name
                 upload.content_type = content_type

@@ -58,6 +58,15 @@ class Team(models.Model):
         blank=True,
         help_text=_("The people in this group work the team's tickets and get its emails."),
     )
+    calendar = models.ForeignKey(
+        "BusinessCalendar",
+        verbose_name=_("business calendar"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams",
+        help_text=_("The team's working days, e.g. for survey follow-up due dates."),
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -100,7 +109,7 @@ class Category(models.Model):
 
 
 class BusinessCalendar(models.Model):
-    """Opening hours for SLA clocks that don't run 24×7."""
+    """Opening hours for SLA clocks that don't run 24×7, with public holidays and exceptions."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
@@ -112,6 +121,18 @@ class BusinessCalendar(models.Model):
         default="0,1,2,3,4",
         help_text=_("Comma-separated weekday numbers, 0 = Monday … 6 = Sunday."),
     )
+    country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "Country code (CN, DE, US …) whose public holidays and make-up working "
+            "days are loaded from the holidays package."
+        ),
+    )
+    subdivision = models.CharField(
+        _("region"), max_length=10, blank=True, help_text=_("e.g. BE for Berlin; optional.")
+    )
 
     class Meta:
         verbose_name = _("business-hours calendar")
@@ -121,22 +142,41 @@ class BusinessCalendar(models.Model):
         return self.name
 
     def as_calendar(self, holidays=None):
+        """The arithmetic's calendar; `holidays` (Holiday rows) saves a query when prefetched."""
         days = [int(day) for day in self.weekdays.split(",") if day.strip().isdigit()]
         if holidays is None:
-            holidays = [holiday.date for holiday in self.holidays.all()]
+            holidays = self.holidays.all()
+        closed = frozenset(day.date for day in holidays if not day.is_working_day)
+        opened = frozenset(day.date for day in holidays if day.is_working_day)
         return sla.Calendar(
             time_zone=self.time_zone,
             hours=sla.weekdays(self.opens_at, self.closes_at, days),
-            holidays=frozenset(holidays),
+            holidays=closed,
+            workdays=opened,
+            workday_hours=(self.opens_at, self.closes_at),
         )
 
 
 class Holiday(models.Model):
+    """A day that differs from the weekly pattern: closed (a holiday) or open (a make-up day)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by staff")
+        PACKAGE = "package", _("Public holiday data")
+
     calendar = models.ForeignKey(
         BusinessCalendar, on_delete=models.CASCADE, related_name="holidays"
     )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked: the day is worked although it normally isn't (a make-up day)."),
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
 
     class Meta:
         verbose_name = _("holiday")
@@ -175,6 +215,17 @@ class SlaPolicy(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty: the clock runs 24×7."),
+    )
+    update_minutes = models.DecimalField(
+        _("update every (minutes)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_(
+            "After the first response, a customer update is due this often while the ticket "
+            "is open and not waiting on the customer. Empty: no update target."
+        ),
     )
 
     class Meta:
@@ -348,6 +399,11 @@ class Ticket(models.Model):
     )
     sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
     sla_paused_minutes = models.FloatField(default=0)
+    update_target = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True)
+    update_reminded = models.BooleanField(default=False)
+    updates_on_time = models.PositiveIntegerField(_("updates on time"), default=0)
+    updates_missed = models.PositiveIntegerField(_("updates missed"), default=0)
     next_due_at = models.DateTimeField(
         _("next SLA target"),
         null=True,
@@ -403,8 +459,41 @@ class Ticket(models.Model):
             models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),
             models.Index(fields=["resolution_warn_at"], name="ticket_res_warn"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+            models.Index(fields=["update_due_at"], name="ticket_update_due"),
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
+            # The back office's counts read open work from the index alone (saved views,
+            # dashboard); "waiting longest on us" and "breached today" each have their own.
+            models.Index(
+                fields=["status"],
+                include=[
+                    "assignee",
+                    "priority",
+                    "next_due_at",
+                    "first_response_at",
+                    "first_response_warn_at",
+                    "resolution_warn_at",
+                    "first_response_outcome",
+                    "resolution_outcome",
+                ],
+                condition=models.Q(status__in=["new", "open", "pending"]),
+                name="ticket_open_work",
+            ),
+            models.Index(
+                fields=["last_activity_at"],
+                condition=models.Q(status__in=["new", "open"]),
+                name="ticket_waiting_on_us",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(first_response_outcome="breached"),
+                name="ticket_fr_breached",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=models.Q(resolution_outcome="breached"),
+                name="ticket_res_breached",
+            ),
         ]
 
     def __str__(self):
@@ -445,6 +534,21 @@ class Ticket(models.Model):
         self.resolution_due_at = targets.resolution_due
         self.resolution_warn_at = targets.resolution_warn
         self.refresh_next_due()
+
+    def restart_update_clock(self, since):
+        """The next customer update is due `update_target` after `since`, while the ticket is
+        active, answered and not waiting on the customer; otherwise no update is due."""
+        running = (
+            self.update_target
+            and self.status in self.ACTIVE_STATES
+            and not self.is_paused
+            and self.first_response_at is not None
+        )
+        due = (
+            sla.next_update_due(since, float(self.update_target), self.clock()) if running else None
+        )
+        self.update_due_at = due
+        self.update_reminded = False
 
     def refresh_next_due(self):
         """The earliest target not yet done (late ones included, so they sort first);

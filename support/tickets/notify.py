@@ -127,10 +127,6 @@ def team_members(team):
     return list(User.objects.filter(is_active=True, is_staff=True, groups=team.group_id))
 
 
-def on_duty_staff():
-    return group_members(AGENTS, ENGINEERS)
-
-
 def engineers():
     return group_members(ENGINEERS)
 

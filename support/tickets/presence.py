@@ -34,7 +34,14 @@ def touch(ticket_id, user, *, typing=False, now=None):
     return [{"name": entry["name"], "typing": entry["typing_until"] > now} for entry in others]
 
 
-def leave(ticket_id, user):
+def others(ticket_id, user, now=None):
+    """Who else has the ticket open, without noting this visit (one cache read)."""
+    now = now or time.time()
     entries = cache.get(_key(ticket_id)) or {}
-    if entries.pop(str(user.pk), None) is not None:
-        cache.set(_key(ticket_id), entries, SEEN_FOR * 2)
+    found = [
+        entry
+        for user_id, entry in entries.items()
+        if user_id != str(user.pk) and entry["seen"] > now - SEEN_FOR
+    ]
+    found.sort(key=lambda entry: entry["seen"], reverse=True)
+    return [{"name": entry["name"], "typing": entry["typing_until"] > now} for entry in found]

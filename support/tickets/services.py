@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from support.oncall import paging
+
 from . import notify, sla
 from .forms import safe_filename, storage_filename
 from .models import (
@@ -50,6 +52,7 @@ def apply_policy(ticket):
     ticket.first_response_target = policy.first_response_minutes if policy else None
     ticket.resolution_target = policy.resolution_minutes if policy else None
     ticket.sla_calendar = policy.calendar if policy else None
+    ticket.update_target = policy.update_minutes if policy else None
     ticket.apply_targets()
 
 
@@ -131,11 +134,10 @@ def open_ticket(
         batch = notify.Batch()
         batch.add(ticket, "received", requester)
         batch.add_each(ticket, "received", notify.customers(ticket, exclude=requester))
-        staff = notify.team_members(ticket.team)
-        if ticket.priority == Priority.P0:
-            staff = staff + notify.on_duty_staff()
-        batch.add_each(ticket, "staff_new", staff, message=message)
+        batch.add_each(ticket, "staff_new", notify.team_members(ticket.team), message=message)
         batch.send()
+        if ticket.priority == Priority.P0:
+            paging.page_new_p0(ticket)
     return ticket
 
 
@@ -171,6 +173,7 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
         ticket.last_activity_at = now
         batch = notify.Batch()
         if author.is_staff and not message.internal:
+            count_update(ticket, now)
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
                 ticket.first_response_business_minutes = ticket.business_minutes_since_opening(now)
@@ -181,6 +184,7 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
             if ticket.status == Status.NEW:
                 _set_status(ticket, Status.OPEN, author, now)
             batch.add_each(ticket, "staff_reply", notify.customers(ticket), message=message)
+            ticket.restart_update_clock(now)
         elif not author.is_staff:
             if ticket.status in (Status.PENDING, Status.SOLVED):
                 _set_status(ticket, Status.OPEN, author, now)
@@ -235,7 +239,23 @@ def _set_status(ticket, status, by, now):
     if status == Status.CLOSED:
         ticket.closed_at = now
     ticket.refresh_next_due()
+    ticket.restart_update_clock(now)
     record(ticket, Kind.STATUS, by, old=old, new=status)
+
+
+def count_update(ticket, now):
+    """A public update given while one was due counts towards update attainment."""
+    if ticket.update_due_at and now <= ticket.update_due_at:
+        ticket.updates_on_time += 1
+
+
+def reset_update_clock(ticket, now, *, by=None):
+    """A public update reached the customer another way (a linked incident's update)."""
+    if ticket.update_due_at is None:
+        return
+    count_update(ticket, now)
+    ticket.restart_update_clock(now)
+    ticket.save(update_fields=["update_due_at", "update_reminded", "updates_on_time"])
 
 
 def change_priority(ticket, priority, *, by, reason=""):
@@ -247,6 +267,7 @@ def change_priority(ticket, priority, *, by, reason=""):
     with transaction.atomic():
         ticket.priority = priority
         apply_policy(ticket)
+        ticket.restart_update_clock(now)
         if ticket.first_response_warn_at and ticket.first_response_warn_at > now:
             ticket.first_response_warned = False
         if ticket.resolution_warn_at and ticket.resolution_warn_at > now:
@@ -255,9 +276,7 @@ def change_priority(ticket, priority, *, by, reason=""):
         ticket.save()
         record(ticket, Kind.PRIORITY, by, old=old, new=priority, reason=reason[:500])
         if priority == Priority.P0:
-            batch = notify.Batch()
-            batch.add_each(ticket, "staff_new", notify.on_duty_staff())
-            batch.send()
+            paging.page_new_p0(ticket)
     return ticket
 
 

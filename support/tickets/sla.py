@@ -1,7 +1,9 @@
 """SLA clock arithmetic, free of the database.
 
 A clock either runs 24×7 (calendar None) or only during a business-hours
-calendar: a time zone, opening hours per weekday and holidays. Time spent
+calendar: a time zone, opening hours per weekday, holidays (closed days) and
+make-up working days (days opened though their weekday is normally closed, such
+as China's 调休 Saturdays before a long holiday). Time spent
 pending is measured on the same clock and added to the targets, so pausing and
 resuming moves every due time by exactly the working time that was paused.
 """
@@ -15,21 +17,35 @@ MAX_DAYS_SEARCHED = 3660  # a calendar with no working hours at all must not loo
 
 @dataclass(frozen=True)
 class Calendar:
-    """Business hours: weekday (0 = Monday) → (opens, closes) in local time, and holidays."""
+    """Business hours: weekday (0 = Monday) → (opens, closes) in local time, holidays, and
+    working days that open with `workday_hours` (else the first weekday's hours)."""
 
     time_zone: str = "UTC"
     hours: dict = field(default_factory=dict)
     holidays: frozenset = frozenset()
+    workdays: frozenset = frozenset()
+    workday_hours: tuple | None = None
 
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def hours_on(self, day: date):
+        if day in self.workdays:
+            return self.workday_hours or (min(self.hours.items())[1] if self.hours else None)
+        if day in self.holidays:
+            return None
+        return self.hours.get(day.weekday())
+
+    def is_working_day(self, day: date):
+        return self.hours_on(day) is not None
+
     def window(self, day: date):
         """The working window of a local day as aware datetimes, or None when closed."""
-        if day in self.holidays or day.weekday() not in self.hours:
+        hours = self.hours_on(day)
+        if not hours:
             return None
-        opens, closes = self.hours[day.weekday()]
+        opens, closes = hours
         start = datetime.combine(day, opens, tzinfo=self.zone)
         end = datetime.combine(day, closes, tzinfo=self.zone)
         return (start, end) if end > start else None
@@ -75,6 +91,29 @@ def working_minutes_between(start: datetime, end: datetime, calendar: Calendar |
                 total += finish - begin
         day += timedelta(days=1)
     return total.total_seconds() / 60
+
+
+def add_business_days(day: date, count: int, calendar: Calendar | None = None) -> date:
+    """The working day `count` working days after `day` (Monday–Friday without a calendar)."""
+    for _ in range(MAX_DAYS_SEARCHED):
+        if count <= 0:
+            return day
+        day += timedelta(days=1)
+        if calendar.is_working_day(day) if calendar else day.weekday() < 5:
+            count -= 1
+    raise ValueError("The calendar has no working days.")
+
+
+def next_update_due(since: datetime, minutes: float | None, calendar: Calendar | None):
+    """When the next customer update is due, counting from the last one (None: no target)."""
+    if not minutes:
+        return None
+    return add_working_time(since, minutes, calendar)
+
+
+def update_reminder(due: datetime | None, lead_minutes: float):
+    """When to remind the assignee: `lead_minutes` of real time before the update is due."""
+    return due - timedelta(minutes=lead_minutes) if due else None
 
 
 @dataclass(frozen=True)

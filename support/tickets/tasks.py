@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.staff_groups import ENGINEERS
+from support.oncall import paging, updates
 
 from . import notify
 from .models import Team, Ticket, TimelineEvent, auto_close_after
@@ -29,8 +30,16 @@ def sweep(now=None):
         staff = StaffDirectory()
         warned = send_warnings(now, staff)
         breached = mark_breaches(now, staff)
+        reminded = updates.remind(now, staff)
+        missed = updates.mark_missed(now)
         closed = close_solved(now)
-    return {"warned": warned, "breached": breached, "closed": closed}
+    return {
+        "warned": warned,
+        "breached": breached,
+        "update_reminders": reminded,
+        "updates_missed": missed,
+        "closed": closed,
+    }
 
 
 class StaffDirectory:
@@ -94,11 +103,13 @@ def send_warnings(now, staff):
 
 
 def mark_breaches(now, staff):
-    batch, events, changed = notify.Batch(), [], {}
+    batch, events, changed, to_page = notify.Batch(), [], {}, []
     for target in TARGETS:
         for ticket in running(now).filter(**due_filters(target, now, "due"))[:BATCH]:
             ticket = changed.setdefault(ticket.pk, ticket)
             setattr(ticket, f"{target}_outcome", Outcome.BREACHED)
+            if target == "first_response" and ticket.priority == "P1":
+                to_page.append(ticket)
             events.append(
                 TimelineEvent(ticket=ticket, kind=Kind.SLA_BREACH, data={"target": target})
             )
@@ -128,6 +139,8 @@ def mark_breaches(now, staff):
     Ticket.objects.bulk_update(changed.values(), fields, batch_size=1000)
     TimelineEvent.objects.bulk_create(events)
     batch.send()
+    for ticket in to_page:
+        paging.page_p1_breach(ticket, now)
     return len(changed)
 
 

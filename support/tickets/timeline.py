@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from support.oncall.timeline import describe_oncall_event
 from support.surveys.timeline import describe_survey_event
 
 from .models import Priority, Ticket, TimelineEvent, customer_status_label
@@ -50,6 +51,8 @@ def describe(event, for_customer=False):
         if for_customer:
             return _("Escalated to our senior engineers")
         return text + (f" — {data['reason']}" if data.get("reason") else "")
+    if event.kind == Kind.SLA_WARNING and data.get("target") == "update":
+        return _("Customer update due soon")
     if event.kind == Kind.SLA_WARNING:
         return _("%(target)s target at 75%% with no action yet") % {"target": _target(data)}
     if event.kind == Kind.SLA_BREACH:
@@ -65,7 +68,7 @@ def describe(event, for_customer=False):
         }
     if event.kind == Kind.URGENT:
         return _("Customer asked for more urgency: %(reason)s") % {"reason": data.get("reason", "")}
-    return describe_survey_event(event) or actor or event.kind
+    return describe_survey_event(event) or describe_oncall_event(event) or actor or event.kind
 
 
 CHANGES = {
@@ -76,4 +79,6 @@ CHANGES = {
 
 
 def _target(data):
+    if data.get("target") == "update":
+        return _("Customer update")
     return _("First response") if data.get("target") == "first_response" else _("Resolution")

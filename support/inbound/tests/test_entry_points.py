@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
-from apitokens.models import ApiToken, create_token
 from conftest import make_user
+from support.apitokens.models import ApiToken, create_token
 from support.inbound.ingest import ingest
 from support.inbound.models import InboundEmail
 

@@ -91,6 +91,20 @@ def test_unlabelled_header_in_the_charset_the_message_names_elsewhere():
     assert "subject: cp932 (named elsewhere in the message)" in parsed.decoding
 
 
+def test_raw_headers_in_two_charsets_are_each_read_right():
+    raw = mail(
+        b"From: "
+        + "Jürgen".encode()
+        + b" <j@example.net>\nSubject: "
+        + "网站打开很慢".encode("gb18030")
+        + b"\nX-Note: "
+        + "Grüße".encode("cp1252")
+        + b"\n"
+    )
+    parsed = parse_email(raw)
+    assert (parsed.from_name, parsed.subject) == ("Jürgen", "网站打开很慢")
+
+
 def test_the_detector_ranks_plausible_text_first():
     assert detect("Übersicht für Jürgen".encode("cp1252")) == "cp1252"
     assert detect("绩效管理,究竟谁错了".encode("gb18030")) == "gb18030"

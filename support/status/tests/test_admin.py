@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from apitokens.models import ApiToken
 from conftest import make_user
+from support.apitokens.models import ApiToken
 from support.status.models import Incident, IncidentTemplate
 
 from .conftest import open_incident

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from apitokens.models import ApiToken, create_token
+from support.apitokens.models import ApiToken, create_token
 from support.status.models import Incident, IncidentUpdate
 
 URL = "/status/api/alertmanager/"

@@ -67,6 +67,16 @@ def sla_promise(ticket, now=None, with_zone=False):
         return _("First response was due at %(time)s; we are on it.") % {
             "time": when(due, now, with_zone)
         }
+    if ticket.update_due_at:
+        due = ticket.update_due_at
+        if due > now:
+            return _("Next update by %(time)s (in %(left)s).") % {
+                "time": when(due, now, with_zone),
+                "left": left(due, now),
+            }
+        return _("Next update was due at %(time)s; it is on its way.") % {
+            "time": when(due, now, with_zone)
+        }
     if ticket.resolution_due_at and ticket.resolution_due_at > now:
         return _("Resolution expected by %(time)s (in %(left)s).") % {
             "time": when(ticket.resolution_due_at, now, with_zone),

@@ -287,8 +287,9 @@ def test_two_agents_see_each_other_and_a_late_reply_asks_for_confirmation(
     client.force_login(agent)
     presence = reverse("admin:tickets_ticket_presence", args=[ticket.pk])
 
-    client.get(change_url(ticket))  # the agent opens the ticket
+    client.get(change_url(ticket))  # the agent opens the ticket; its page polls at once
     seen_by_agent = ticket.messages.order_by("pk").last().pk
+    client.post(presence, {"typing": "0", "seen": seen_by_agent})
     page = other.get(change_url(ticket)).content.decode()
     assert "Alex Agent has this ticket open" in page
     other.post(presence, {"typing": "1", "seen": seen_by_agent})
@@ -372,3 +373,13 @@ def test_ticket_page_queries_do_not_grow_with_messages(agent_client, ticket, age
     Service.objects.create(organization=ticket.organization, name="vps2", kind="vps")
     after = queries(agent_client, change_url(ticket))
     assert after == before and after <= 20, (before, after)
+
+
+def test_a_canned_response_is_previewed_filled_in(agent_client, ticket):
+    from support.tickets.models import Macro
+
+    macro = Macro.objects.create(name="Hi", body="Hello {first_name}, about **{reference}**.")
+    url = reverse("admin:tickets_ticket_macro_preview", args=[ticket.pk])
+    data = agent_client.get(url, {"macro": macro.pk}).json()
+    assert data["text"] == f"Hello Olivia, about **{ticket.reference}**."
+    assert f"<strong>{ticket.reference}</strong>" in data["html"]

@@ -123,7 +123,13 @@ def test_sweep_over_many_overdue_tickets_in_constant_queries(
     Ticket.objects.filter(status="solved")  # noqa: B018
     with django_assert_max_num_queries(20):
         result = sweep()
-    assert result == {"warned": count - half, "breached": half, "closed": 0}
+    assert result == {
+        "warned": count - half,
+        "breached": half,
+        "update_reminders": 0,
+        "updates_missed": 0,
+        "closed": 0,
+    }
     assert Ticket.objects.filter(first_response_outcome="breached", tier=2).count() == half
     assert TimelineEvent.objects.filter(kind="escalated").count() == half
     assert TicketEmail.objects.filter(kind="staff_sla_breach").count() == half
