@@ -195,22 +195,12 @@ class TicketList(UploadView):
                 extra_field_name(data["category"], k): f"fields/{k}" for k in data.get("fields", {})
             }
             raise problems.Invalid(form_errors(form, names))
-        cleaned = form.cleaned_data
         try:
             ticket = services.open_ticket(
                 organization=self.organization,
                 requester=request.user,
-                subject=cleaned["subject"],
-                description=cleaned["description"],
-                priority=cleaned["priority"],
-                category=cleaned["category"],
-                service=cleaned["service"],
-                cc=list(cleaned["cc"]),
-                attachments=cleaned["attachments"],
-                extra_fields=form.extra_values(),
-                problem_started_at=cleaned["problem_started_at"],
-                what_was_tried=cleaned["what_was_tried"],
                 form_token=form_token,
+                **form.ticket_fields(),
             )
         except IntegrityError:
             existing = form_token and tickets_for(self).filter(form_token=form_token).first()

@@ -280,6 +280,22 @@ class TicketForm(forms.Form):
                 values[key] = value
         return values
 
+    def ticket_fields(self):
+        """What `services.open_ticket` takes from this form (the web form and the API alike)."""
+        data = self.cleaned_data
+        return {
+            "subject": data["subject"],
+            "description": data["description"],
+            "priority": data["priority"],
+            "category": data["category"],
+            "service": data["service"],
+            "cc": list(data["cc"]),
+            "attachments": data["attachments"],
+            "extra_fields": self.extra_values(),
+            "problem_started_at": data["problem_started_at"],
+            "what_was_tried": data["what_was_tried"],
+        }
+
 
 class ReplyForm(forms.Form):
     body = forms.CharField(

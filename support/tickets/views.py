@@ -137,18 +137,9 @@ def ticket_new(request):
                 ticket = services.open_ticket(
                     organization=organization,
                     requester=request.user,
-                    subject=data["subject"],
-                    description=data["description"],
-                    priority=data["priority"],
-                    category=data["category"],
-                    service=data["service"],
-                    cc=list(data["cc"]),
-                    attachments=data["attachments"],
-                    extra_fields=form.extra_values(),
-                    problem_started_at=data["problem_started_at"],
-                    what_was_tried=data["what_was_tried"],
                     form_token=token,
                     follow_up_of=_follow_up_source(request, data["follow_up"]),
+                    **form.ticket_fields(),
                 )
             except IntegrityError:
                 existing = _ticket_for_token(request, token)
