@@ -35,7 +35,7 @@ def test_a_new_ticket_about_an_affected_service_joins_the_ongoing_incident(
     event = ticket.events.get(kind=TimelineEvent.Kind.INCIDENT)
     assert event.actor is None and event.data == {"old": "", "new": "Web servers down"}
     page = owner_client.get(ticket.get_absolute_url()).text
-    assert "This looks related to an ongoing incident — we will update you here:" in page
+    assert "linked to a known incident, still ongoing — we will update you here:" in page
     assert f'href="/status/incidents/{incident.pk}/"' in page
 
 
@@ -65,4 +65,4 @@ def test_a_ticket_linked_to_a_resolved_incident_says_so_plainly(
     incident.post_update("resolved", "Fixed.")
     page = owner_client.get(ticket.get_absolute_url()).text
     assert "This ticket is linked to a known incident:" in page
-    assert "ongoing incident" not in page
+    assert "still ongoing" not in page
