@@ -130,6 +130,7 @@ def open_ticket(
         )
         save_attachments(ticket, message, attachments, created_by or requester)
         record(ticket, Kind.CREATED, created_by or requester, channel=channel)
+        join_ongoing_incident(ticket)
 
         batch = notify.Batch()
         batch.add(ticket, "received", requester)
@@ -348,6 +349,28 @@ def change_service(ticket, service, *, by):
 
 def change_incident(ticket, incident, *, by):
     return _change_link(ticket, "incident", incident, Kind.INCIDENT, by=by)
+
+
+def join_ongoing_incident(ticket):
+    """Link a new ticket to the ongoing incident on its service's components, if there is one.
+
+    The customer sees the link on the ticket; the timeline records it (by nobody: automatic).
+    Resolved incidents, drafts, maintenance and other services' incidents don't count.
+    """
+    from support.status.models import Incident
+
+    if ticket.service_id is None or ticket.incident_id is not None:
+        return None
+    incident = (
+        Incident.objects.active()
+        .incidents()
+        .filter(components__services=ticket.service_id)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    if incident is not None:
+        change_incident(ticket, incident, by=None)
+    return incident
 
 
 def change_cc(ticket, people, *, by):
