@@ -17,9 +17,9 @@ def test_article_admin_lists_ratios_and_filters_by_needs_review(admin_client, ar
     content = response.content.decode()
     assert response.status_code == 200
     assert "75% (4)" in content
-    assert "pointing-a-domain" in admin_client.get("/admin/kb/article/").content.decode()
+    assert "Pointing a domain" in admin_client.get("/admin/kb/article/").content.decode()
     assert (
-        "pointing-a-domain"
+        "Pointing a domain"
         not in admin_client.get("/admin/kb/article/?review=yes")
         .content.decode()
         .split('id="result_list"')[-1]
