@@ -18,7 +18,7 @@ def may_read(all_tickets):
     def check(request):
         from .scope import StaffScope
 
-        scope = StaffScope(request.user)
+        scope = StaffScope.of(request)
         return scope.sees_all if all_tickets else scope.may_read
 
     return check

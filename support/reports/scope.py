@@ -5,6 +5,7 @@ tickets (the teams whose staff group they are in). Other staff see no reports.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import cached_property
 
 from accounts.staff_groups import AGENTS, ENGINEERS
 from support.tickets.models import Team, Ticket
@@ -18,11 +19,19 @@ class StaffScope:
             user.is_active and user.is_staff and (user.is_superuser or ENGINEERS in groups)
         )
         self.is_agent = user.is_active and user.is_staff and AGENTS in groups
-        self.team_ids = (
-            None
-            if self.sees_all
-            else list(Team.objects.filter(group__user=user).values_list("pk", flat=True))
-        )
+
+    @classmethod
+    def of(cls, request):
+        """The reader's scope, worked out once per request (the sidebar asks for each link)."""
+        if not hasattr(request, "_staff_scope"):
+            request._staff_scope = cls(request.user)
+        return request._staff_scope
+
+    @cached_property
+    def team_ids(self):
+        if self.sees_all:
+            return None
+        return list(Team.objects.filter(group__user=self.user).values_list("pk", flat=True))
 
     @property
     def may_read(self):

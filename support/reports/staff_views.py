@@ -44,7 +44,7 @@ def table_download(request, tables, period, slug):
 
 
 def index(request):
-    scope = StaffScope(request.user)
+    scope = StaffScope.of(request)
     scope.check()
     context = base_context(request, scope, gettext("Reports"), "")
     return TemplateResponse(request, "reports/admin/index.html", context)
@@ -52,7 +52,7 @@ def index(request):
 
 @reads_from_replica
 def report(request, slug):
-    scope = StaffScope(request.user)
+    scope = StaffScope.of(request)
     scope.check()
     filters = ReportFilters(request.GET, scope)
     page = REPORTS[slug](scope, filters)
@@ -141,7 +141,7 @@ def credit_reason(month):
 
 @reads_from_replica
 def credits(request):
-    scope = StaffScope(request.user)
+    scope = StaffScope.of(request)
     if not scope.sees_all:
         scope.check()
         raise Http404
