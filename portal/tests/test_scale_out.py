@@ -122,6 +122,12 @@ def replica_database(transactional_db):
     admin_url = database_url("postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # A template must have no other connections (earlier tests' servers may keep some).
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [primary],
+        )
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{primary}"')
     yield database_url(name)
     with psycopg.connect(admin_url, autocommit=True) as admin:
