@@ -39,7 +39,7 @@ def server_environment(**extra):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "REDIS_URL", "DATABASE_URL")
+        if key not in ("DEBUG", "REDIS_URL", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         DEBUG="0",

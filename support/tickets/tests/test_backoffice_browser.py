@@ -40,7 +40,7 @@ def test_agent_answers_the_top_breached_ticket_and_the_customer_sees_it(
     rows.first.get_by_role("link").first.click()
     page.wait_for_load_state()
 
-    assert page.get_by_role("heading", name="Checkout returns 502").is_visible()
+    assert page.get_by_role("heading", name="Checkout returns 502", exact=True).is_visible()
     page.get_by_label("Message").fill("We rolled back the deploy. Does checkout work now?")
     page.get_by_label("Then set status to").select_option(label="Waiting on customer")
     page.get_by_role("button", name="Send reply").click()
