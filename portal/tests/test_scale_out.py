@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from conftest import PASSWORD
 from support.surveys.models import CsatResponse, CsatSurvey
@@ -113,22 +113,37 @@ def test_a_file_uploaded_through_one_node_downloads_through_the_other(
     assert bare.status_code == 403
 
 
+def postgres_tool(name):
+    import glob
+    import shutil
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name)]
+    if not found[-1]:
+        pytest.skip(f"PostgreSQL's {name} is not installed")
+    return found[-1]
+
+
 @pytest.fixture
 def replica_database(transactional_db):
-    """A second database standing in for a streaming replica: a copy of the test database."""
-    connections.close_all()
+    """A second database standing in for a streaming replica: a copy of the test database
+    (pg_dump into a new database: a copy by TEMPLATE would need the test database idle)."""
     primary = connection.settings_dict["NAME"]
     name = f"{primary}_replica"
     admin_url = database_url("postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        # A template must have no other connections (earlier tests' servers may keep some).
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            [primary],
-        )
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{primary}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dump = subprocess.run(
+        [postgres_tool("pg_dump"), "--no-owner", database_url(primary)],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(
+        [postgres_tool("psql"), "-q", "-v", "ON_ERROR_STOP=1", database_url(name)],
+        input=dump.stdout,
+        capture_output=True,
+        check=True,
+    )
     yield database_url(name)
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
