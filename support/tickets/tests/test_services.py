@@ -82,7 +82,8 @@ def test_pending_pauses_and_a_customer_reply_resumes_the_clock(ticket, agent, ow
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN and not ticket.is_paused
     expected_shift = ticket.sla_paused_minutes
-    assert 0 <= expected_shift <= 180
+    # The reply lands a moment after "3 hours ago", so allow a minute of test run time.
+    assert 0 <= expected_shift <= 181
     calendar = ticket.clock()
     from support.tickets import sla
 
