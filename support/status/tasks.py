@@ -32,7 +32,7 @@ def notify_subscribers(update_id):
             .filter(pk=update_id, notified_at__isnull=True)
             .first()
         )
-        if update is None or not update.incident.is_published:
+        if update is None or not update.incident.is_published or update.incident.is_private:
             return 0
         component_ids = list(update.incident.components.values_list("pk", flat=True))
         subscriber_ids = list(
