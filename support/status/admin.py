@@ -139,6 +139,9 @@ class IncidentAdminForm(forms.ModelForm):
         else:
             self.open_tickets = linked.open_linked_tickets(self.instance).count()
             self.fields["unlink_tickets"].queryset = Ticket.objects.filter(incident=self.instance)
+        if not self.open_tickets:
+            self.fields["post_to_tickets"].disabled = True
+            self.fields["solve_tickets"].disabled = True
         self.fields["post_to_tickets"].label = ngettext(
             "Also post this update to the %(count)d linked open ticket",
             "Also post this update to the %(count)d linked open tickets",
@@ -301,6 +304,24 @@ class IncidentAdmin(ModelAdmin):
         if not change:
             obj.status = form.cleaned_data.get("update_status") or obj.status
         super().save_model(request, obj, form, change)
+
+    def get_fieldsets(self, request, obj=None):
+        """A new incident has no tickets yet: nothing to link or post to."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        ticket_fields = {
+            "post_to_tickets",
+            "solve_tickets",
+            "linked_ticket_list",
+            "link_references",
+        }
+        shown = []
+        for name, options in fieldsets:
+            fields = [field for field in options["fields"] if field not in ticket_fields]
+            if fields:
+                shown.append((name, {**options, "fields": fields}))
+        return shown
 
     @admin.display(description=_("Now linked"))
     def linked_ticket_list(self, obj):
