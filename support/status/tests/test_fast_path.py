@@ -4,7 +4,6 @@ change shows at once."""
 
 import re
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext

@@ -30,7 +30,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0012_regional_calendars")]
+    dependencies = [("tickets", "0013_timeline_incident_update")]
 
     operations = [
         migrations.AddField(
