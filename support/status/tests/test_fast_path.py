@@ -4,6 +4,7 @@ change shows at once."""
 
 import re
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +14,13 @@ from support.status import cache as status_cache
 from .conftest import open_incident
 
 SUMMARY = "/status/api/v2/summary.json"
+
+
+@pytest.fixture(autouse=True)
+def slow_machine(monkeypatch):
+    """A request may take over a second on a loaded machine: ask for the version once a
+    minute here, so that what is measured is the cache, not the clock."""
+    monkeypatch.setattr("portal.fastcache.CHECK_EVERY", 60.0)
 
 
 def get(url, **headers):
@@ -34,14 +42,14 @@ def test_cached_answers_cost_no_query_and_follow_changes(database_cache, web):
     assert get(SUMMARY)[0].json()["incidents"][0]["name"] == "Routers on fire"
 
 
-def test_a_change_in_another_process_shows_within_a_second(database_cache, web):
+def test_a_change_in_another_process_shows_at_the_next_check(database_cache, web):
     get("/status/")
     assert get("/status/")[1] == 0
     open_incident([web], name="Disk trouble")
     status_cache.status_cache.local.forget()  # as another process, which kept the old page
     get("/status/")
     database_cache.set(status_cache.VERSION_KEY, 1)  # the other process's change
-    status_cache.status_cache.local.checked_at -= 2  # a second later
+    status_cache.status_cache.local.checked_at -= 61  # the next check
     page, queries = get("/status/")
     assert queries > 0 and "Disk trouble" in page.text
 
