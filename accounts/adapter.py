@@ -25,6 +25,19 @@ def on_site_url(url):
     return settings.SITE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def recipient_language(email):
+    """The language of the account an address belongs to, else the current one."""
+    from django.db.models import Q
+
+    from .models import User
+
+    owners = User.objects.filter(
+        Q(email__iexact=email) | Q(emailaddress__email__iexact=email, emailaddress__verified=True)
+    )
+    language = owners.values_list("language", flat=True).first()
+    return language or translation.get_language() or settings.LANGUAGE_CODE
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         """Staff work in the back office; customers start on their dashboard."""
@@ -59,7 +72,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return on_site_url(super().get_reset_password_from_key_url(key))
 
     def send_mail(self, template_prefix, email, context):
-        """allauth's emails as the portal's: its name, links on SITE_URL, an HTML part."""
+        """allauth's emails as the portal's: its name, links on SITE_URL, an HTML part.
+
+        Written in the language of the person the address belongs to (the one who asked, for
+        an address nobody has), queued in the outbox like every email.
+        """
+        with translation.override(recipient_language(email)):
+            self._send_mail(template_prefix, email, context)
+
+    def _send_mail(self, template_prefix, email, context):
         if "signup_url" in context:
             context["signup_url"] = on_site_url(context["signup_url"])
         context = {

@@ -3,6 +3,8 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -68,6 +70,7 @@ class OrganizationAdmin(ModelAdmin):
     autocomplete_fields = ["account_manager"]
     inlines = [MembershipInline, ServiceInline, InvitationInline]
     date_hierarchy = "created_at"
+    readonly_fields = ["reports"]
 
     def get_queryset(self, request):
         return (
@@ -80,6 +83,21 @@ class OrganizationAdmin(ModelAdmin):
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, obj):
         return obj.member_total
+
+    @admin.display(description=_("reports"))
+    def reports(self, obj):
+        if obj.pk is None:
+            return "—"
+        query = f"?organization={obj.pk}"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("staff_reports:sla") + query,
+            _("SLA attainment"),
+            reverse("staff_reports:volume") + query,
+            _("Volume and backlog"),
+            reverse("staff_reports:credits"),
+            _("SLA credits"),
+        )
 
 
 @admin.register(Service)

@@ -19,6 +19,7 @@ from .invitations import (
     send_invitation,
 )
 from .models import Invitation, LastOwnerError, Membership, change_role, remove_membership
+from .signup import SignupForm
 
 
 @login_required
@@ -191,6 +192,8 @@ def accept_invitation(request, token):
 
 class SignupView(AllauthSignupView):
     """allauth's sign-up, asking for the company unless an invitation says which one."""
+
+    form_class = SignupForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "invited": arrived_with_invitation(self.request)}

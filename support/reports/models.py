@@ -106,6 +106,10 @@ class ReportPreference(models.Model):
         return str(self.user)
 
 
+def set_report_opt_out(user, opted_out):
+    ReportPreference.objects.update_or_create(user=user, defaults={"opted_out": opted_out})
+
+
 class MonthlyMailing(models.Model):
     """One monthly email to one person, recorded with the email so it goes out once."""
 

@@ -14,6 +14,7 @@ from accounts.models import Membership, Organization
 from accounts.staff_groups import ENGINEERS
 from portal.emails import send_email_to_user
 from portal.net import absolute_url
+from portal.unsubscribe import read_unsubscribe_token, unsubscribe_headers, unsubscribe_token
 
 from .customer import CustomerReport
 from .models import MonthlyMailing, ReportPreference
@@ -25,6 +26,15 @@ logger = logging.getLogger(__name__)
 SEND_UNTIL_DAY = 3  # a cluster that was down on the 1st catches up until the 3rd
 
 Kind = MonthlyMailing.Kind
+OPT_OUT_PURPOSE = "reports.opt_out"
+
+
+def opt_out_url(user):
+    return absolute_url(reverse("reports:opt_out", args=[unsubscribe_token(OPT_OUT_PURPOSE, user)]))
+
+
+def read_opt_out_token(token):
+    return read_unsubscribe_token(OPT_OUT_PURPOSE, token)
 
 
 def send_monthly_reports(today=None):
@@ -80,7 +90,7 @@ def send_service_reports(period):
             "report_url": absolute_url(
                 reverse("reports:month", args=[period.slug]) + f"?organization={organization.pk}"
             ),
-            "profile_url": absolute_url(reverse("profile")),
+            "opt_out_url": opt_out_url(user),
             "month_start": period.start,
         }
         if _mail_once(
@@ -89,7 +99,10 @@ def send_service_reports(period):
             user,
             organization,
             lambda user=user, context=context: send_email_to_user(
-                user, "reports/email/service_report", context
+                user,
+                "reports/email/service_report",
+                context,
+                headers=unsubscribe_headers(context["opt_out_url"]),
             ),
         ):
             sent += 1

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organization_required
@@ -14,8 +15,9 @@ from portal.db import reads_from_replica
 
 from .customer import CustomerReport, report_months, reportable_membership
 from .forms import PreferenceForm
-from .models import ReportPreference
+from .models import ReportPreference, set_report_opt_out
 from .periods import Period, parse_month
+from .tasks import read_opt_out_token
 
 
 def _membership(request):
@@ -80,3 +82,15 @@ def preferences(request):
         else:
             messages.success(request, _("You will receive the monthly service report again."))
     return redirect("profile")
+
+
+@csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058); the token is the proof
+def opt_out(request, token):
+    """The "stop this email" link of the monthly report email: GET asks, POST opts out."""
+    person = read_opt_out_token(token)
+    if person is None:
+        return render(request, "reports/opt_out.html", {"person": None}, status=400)
+    if request.method == "POST":
+        set_report_opt_out(person, True)
+    opted_out = ReportPreference.objects.filter(user=person, opted_out=True).exists()
+    return render(request, "reports/opt_out.html", {"person": person, "opted_out": opted_out})

@@ -1,10 +1,20 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+
+from support.tickets import incidents as linked
+from support.tickets.admin import SLA_LABELS
+from support.tickets.models import Ticket
 
 from .models import (
+    CLOSED_STATUSES,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     Component,
@@ -48,7 +58,7 @@ class IncidentAdminForm(forms.ModelForm):
     )
     update_body = forms.CharField(
         label=_("Update message"),
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
         required=False,
         help_text=_("Markdown. Leave empty to save without posting an update."),
     )
@@ -62,6 +72,29 @@ class IncidentAdminForm(forms.ModelForm):
         label=_("Notify subscribers"),
         required=False,
         help_text=_("Email the subscribers of the affected components."),
+    )
+
+    post_to_tickets = forms.BooleanField(
+        label=_("Also post this update to the linked open tickets"),
+        required=False,
+        help_text=_("A public reply on each, in the requester's language where the update has it."),
+    )
+    solve_tickets = forms.BooleanField(
+        label=_("Solve the linked tickets with this message"),
+        required=False,
+        help_text=_(
+            "With an update that resolves the incident (or completes the maintenance): posted "
+            "to each linked open ticket, which is then solved. Customers can reopen by replying."
+        ),
+    )
+    link_references = forms.CharField(
+        label=_("Link tickets"),
+        required=False,
+        widget=UnfoldAdminTextInputWidget(attrs={"placeholder": "K7F-3QX9, …"}),
+        help_text=_("Ticket references, separated by spaces or commas."),
+    )
+    unlink_tickets = forms.ModelMultipleChoiceField(
+        queryset=Ticket.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
 
     class Meta:
@@ -81,6 +114,29 @@ class IncidentAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance._state.adding:
             self.fields["notify_subscribers"].initial = True
+            self.open_tickets = 0
+        else:
+            self.open_tickets = linked.open_linked_tickets(self.instance).count()
+            self.fields["unlink_tickets"].queryset = Ticket.objects.filter(incident=self.instance)
+        self.fields["post_to_tickets"].label = ngettext(
+            "Also post this update to the %(count)d linked open ticket",
+            "Also post this update to the %(count)d linked open tickets",
+            self.open_tickets,
+        ) % {"count": self.open_tickets}
+
+    def clean_link_references(self):
+        text = self.cleaned_data.get("link_references", "").upper()
+        references = list(dict.fromkeys(re.findall(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}", text)))
+        if text.strip() and not references:
+            raise forms.ValidationError(_("Enter ticket references such as K7F-3QX9."))
+        tickets = list(Ticket.objects.filter(reference__in=references).select_related("incident"))
+        missing = set(references) - {ticket.reference for ticket in tickets}
+        if missing:
+            raise forms.ValidationError(
+                _("No ticket has the reference %(references)s.")
+                % {"references": ", ".join(sorted(missing))}
+            )
+        return tickets
 
     def clean(self):
         data = super().clean()
@@ -99,6 +155,17 @@ class IncidentAdminForm(forms.ModelForm):
         allowed = MAINTENANCE_STATUSES if kind == Incident.Kind.MAINTENANCE else INCIDENT_STATUSES
         if status and status not in allowed:
             self.add_error("update_status", _("This status is not used for this kind."))
+        if data.get("solve_tickets") and status not in CLOSED_STATUSES:
+            self.add_error(
+                "solve_tickets", _("Tickets are solved with the update that resolves the incident.")
+            )
+        wants_tickets = data.get("post_to_tickets") or data.get("solve_tickets")
+        if wants_tickets and not data.get("update_body"):
+            self.add_error("post_to_tickets", _("Write the update to post to the tickets."))
+        if wants_tickets and not data.get("is_published"):
+            self.add_error(
+                "post_to_tickets", _("Publish the incident before posting to its tickets.")
+            )
         if kind == Incident.Kind.MAINTENANCE and not (
             data.get("scheduled_for") and data.get("scheduled_until")
         ):
@@ -127,7 +194,7 @@ class IncidentAdmin(ModelAdmin):
     filter_horizontal = ["components"]
     inlines = [IncidentUpdateInline]
     actions = ["publish_drafts"]
-    readonly_fields = ["status", "started_at", "resolved_at", "sequence"]
+    readonly_fields = ["status", "started_at", "resolved_at", "sequence", "linked_ticket_list"]
     fieldsets = [
         (None, {"fields": ["kind", "name", "impact", "components", "is_published", "status"]}),
         (
@@ -139,9 +206,12 @@ class IncidentAdmin(ModelAdmin):
                     "update_body",
                     "component_status",
                     "notify_subscribers",
+                    "post_to_tickets",
+                    "solve_tickets",
                 ]
             },
         ),
+        (_("Linked tickets"), {"fields": ["linked_ticket_list", "link_references"]}),
         (_("Maintenance window"), {"fields": ["scheduled_for", "scheduled_until", "sequence"]}),
         (_("Post-mortem"), {"fields": ["postmortem"], "classes": ["collapse"]}),
         (_("Times"), {"fields": ["started_at", "resolved_at"]}),
@@ -152,15 +222,31 @@ class IncidentAdmin(ModelAdmin):
             obj.status = form.cleaned_data.get("update_status") or obj.status
         super().save_model(request, obj, form, change)
 
+    @admin.display(description=_("Now linked"))
+    def linked_ticket_list(self, obj):
+        """Each linked ticket with its state, and a box to unlink it."""
+        if obj is None or obj.pk is None:
+            return "—"
+        tickets = list(linked.linked_tickets(obj))
+        if not tickets:
+            return gettext("No tickets are linked to this incident.")
+        now = timezone.now()
+        rows = []
+        for ticket in tickets:
+            state = ticket.sla_state(now)
+            rows.append({"ticket": ticket, "sla": state, "sla_label": SLA_LABELS.get(state, "")})
+        return render_to_string("admin/status/incident/linked_tickets.html", {"rows": rows})
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         data = form.cleaned_data
+        incident = form.instance
+        self._change_links(request, incident, data)
         if not data.get("update_body"):
             return
-        incident = form.instance
         new_status = data.get("component_status")
         statuses = dict.fromkeys(incident.components.all(), new_status) if new_status else None
-        incident.post_update(
+        update = incident.post_update(
             data["update_status"],
             data["update_body"],
             statuses,
@@ -168,6 +254,43 @@ class IncidentAdmin(ModelAdmin):
             author=request.user,
         )
         messages.success(request, gettext("The update is posted."))
+        if data.get("post_to_tickets") or data.get("solve_tickets"):
+            ids = list(linked.open_linked_tickets(incident).values_list("pk", flat=True))
+            linked.queue_update_for_tickets(
+                update, ids, author=request.user, solve=bool(data.get("solve_tickets"))
+            )
+            text = (
+                ngettext(
+                    "It is being posted to %(count)d linked ticket, which is then solved.",
+                    "It is being posted to %(count)d linked tickets, which are then solved.",
+                    len(ids),
+                )
+                if data.get("solve_tickets")
+                else ngettext(
+                    "It is being posted to %(count)d linked ticket.",
+                    "It is being posted to %(count)d linked tickets.",
+                    len(ids),
+                )
+            )
+            messages.success(request, text % {"count": len(ids)})
+
+    def _change_links(self, request, incident, data):
+        """Tickets linked by reference and unlinked with their boxes, each through the ticket
+        services (a timeline entry on each)."""
+        added = linked.link(incident, data.get("link_references") or [], by=request.user)
+        removed = linked.unlink(incident, data.get("unlink_tickets") or [], by=request.user)
+        if added:
+            messages.success(
+                request,
+                ngettext("%(count)d ticket linked.", "%(count)d tickets linked.", added)
+                % {"count": added},
+            )
+        if removed:
+            messages.success(
+                request,
+                ngettext("%(count)d ticket unlinked.", "%(count)d tickets unlinked.", removed)
+                % {"count": removed},
+            )
 
     @admin.action(description=_("Publish the selected drafts"))
     def publish_drafts(self, request, queryset):

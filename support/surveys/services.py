@@ -3,8 +3,6 @@
 Views, tasks, the admin and the demo data all come through here.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -16,6 +14,7 @@ from accounts.staff_groups import ENGINEERS
 from portal.emails import send_email_to_user
 from portal.net import absolute_url
 from portal.tokens import make_token, read_token
+from portal.unsubscribe import read_unsubscribe_token, unsubscribe_headers, unsubscribe_token
 from support.tickets.access import receives_email
 
 from .models import (
@@ -33,7 +32,6 @@ from .models import (
 CSAT_PURPOSE = "surveys.csat"
 NPS_PURPOSE = "surveys.nps"
 OPT_OUT_PURPOSE = "surveys.opt_out"
-OPT_OUT_MAX_AGE = timedelta(days=90)
 FOLLOW_UP_BUSINESS_DAYS = 2
 
 # Timeline kinds this app adds to a ticket (labels: see the report / support.tickets.timeline).
@@ -100,24 +98,17 @@ def nps_url(invitation, score=None):
 
 
 def opt_out_url(person):
-    token = make_token(OPT_OUT_PURPOSE, {"u": person.pk})
+    token = unsubscribe_token(OPT_OUT_PURPOSE, person)
     return absolute_url(reverse("surveys:opt_out", args=[token]))
 
 
 def read_opt_out_token(token):
-    payload = read_token(OPT_OUT_PURPOSE, token, OPT_OUT_MAX_AGE.total_seconds())
-    if not isinstance(payload, dict):
-        return None
-    return get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
+    return read_unsubscribe_token(OPT_OUT_PURPOSE, token)
 
 
 def survey_email_headers(person):
     """Content-Language, and one-click unsubscribe (RFC 8058) from surveys."""
-    return {
-        "Content-Language": person.language,
-        "List-Unsubscribe": f"<{opt_out_url(person)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return {"Content-Language": person.language, **unsubscribe_headers(opt_out_url(person))}
 
 
 def not_opted_out(users):

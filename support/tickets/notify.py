@@ -29,7 +29,7 @@ from portal.emails import render_email
 from portal.net import absolute_url
 from support.inbound.authenticity import reply_address, reply_token
 
-from .access import email_recipients
+from .access import email_recipients, email_recipients_for
 from .models import Notification, TicketEmail
 
 User = get_user_model()
@@ -123,6 +123,11 @@ def customers(ticket, exclude=None):
     return email_recipients(ticket, exclude=exclude)
 
 
+def customers_of(tickets):
+    """customers() for many tickets at once: ticket pk → its email recipients."""
+    return email_recipients_for(tickets)
+
+
 def group_members(*group_names):
     return list(
         User.objects.filter(is_active=True, is_staff=True, groups__name__in=group_names).distinct()
@@ -130,16 +135,27 @@ def group_members(*group_names):
 
 
 class Staff:
-    """Every active staff member by group, loaded once (two queries) for a run of emails:
-    who handles, escalates or is told about a ticket without a query per ticket."""
+    """Who receives a run of emails, without a query per ticket: every active staff member
+    by group (two queries) and, once loaded, the customers of the run's tickets (two)."""
 
     def __init__(self):
         self.by_group, self.by_name = defaultdict(list), defaultdict(list)
+        self.customers_by_ticket = {}
         people = User.objects.filter(is_staff=True, is_active=True).prefetch_related("groups")
         for person in people.order_by("pk"):
             for group in person.groups.all():
                 self.by_group[group.pk].append(person)
                 self.by_name[group.name].append(person)
+
+    def load_customers(self, tickets):
+        """The customers of many tickets in two queries, for `customers` to answer from."""
+        self.customers_by_ticket.update(customers_of(tickets))
+
+    def customers(self, ticket, exclude=None):
+        people = self.customers_by_ticket.get(ticket.pk)
+        if people is None:
+            people = customers(ticket)
+        return [person for person in people if exclude is None or person.pk != exclude.pk]
 
     def team(self, team):
         """Who works `team`'s tickets (Tier 1 agents for a ticket without a team)."""
@@ -162,8 +178,8 @@ class Staff:
 # Who an audience named in Notification.emails is, worked out when the emails are written.
 AUDIENCES = {
     "requester": lambda ticket, staff: [ticket.requester],
-    "customers": lambda ticket, staff: customers(ticket),
-    "other_customers": lambda ticket, staff: customers(ticket, exclude=ticket.requester),
+    "customers": lambda ticket, staff: staff.customers(ticket),
+    "other_customers": lambda ticket, staff: staff.customers(ticket, exclude=ticket.requester),
     "team": lambda ticket, staff: staff.team(ticket.team),
     "handlers": lambda ticket, staff: staff.handlers(ticket),
     "assignee": lambda ticket, staff: [ticket.assignee],
@@ -175,21 +191,33 @@ CONTEXT = ("reason", "target")  # what a row may carry besides the message and t
 def later(ticket, *emails, message=None, by=None, **context):
     """Remember to send `emails` ((template, audience) pairs) about `ticket`: one INSERT in the
     caller's transaction; the emails are written by `send_pending` after it commits."""
+    if not emails:
+        return None
+    return later_many([row(ticket, *emails, message=message, by=by, **context)])[0]
+
+
+def row(ticket, *emails, message=None, by=None, **context):
+    """An unsaved Notification, for `later_many` to store with others in one INSERT."""
     unknown = {audience for _template, audience in emails} - AUDIENCES.keys()
     if unknown or context.keys() - set(CONTEXT):
         raise ValueError(f"Unknown audience or context: {unknown or set(context)}")
-    if not emails:
-        return None
-    row = Notification.objects.create(
+    return Notification(
         ticket=ticket,
         emails=[list(pair) for pair in emails],
         message=message,
         actor=by,
         context=context,
     )
-    if not any(callback is schedule_sending for _s, callback, *_r in connection.run_on_commit):
+
+
+def later_many(rows):
+    """Store notifications (one INSERT) and have them written after commit."""
+    rows = Notification.objects.bulk_create(rows)
+    if rows and not any(
+        callback is schedule_sending for _s, callback, *_r in connection.run_on_commit
+    ):
         transaction.on_commit(schedule_sending)
-    return row
+    return rows
 
 
 def schedule_sending():
@@ -210,7 +238,10 @@ def send_pending(batch_size=SEND_BATCH):
     while True:
         with transaction.atomic():
             rows = pending_rows(batch_size)
-            batch, staff = Batch(), Staff() if rows else None
+            if not rows:
+                return written
+            batch, staff = Batch(), Staff()
+            staff.load_customers({row.ticket.pk: row.ticket for row in rows}.values())
             for row in rows:
                 add_row(batch, row, staff)
             written += batch.send()

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import translation
 
@@ -95,3 +96,30 @@ def test_monthly_emails_in_each_persons_language(october, organization, send_que
     assert "October 2026" in problems.subject
     assert "/admin/reports/problems/?month=2026-10" in problems.body
     assert MonthlyMailing.objects.count() == 3
+
+
+def test_the_report_email_stops_with_one_click(october, organization, owner, send_queued_mail):
+    send_monthly_reports(today=at(11, 1).date())
+    email = next(m for m in send_queued_mail() if m.to == [owner.email])
+    message = email.message()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = message["List-Unsubscribe"].strip().strip("<>")
+    assert f"Stop it with one click: {link}" in email.body
+    url = link.split("://", 1)[1]
+    url = url[url.index("/") :]
+    assert url.startswith("/reports/opt-out/")
+
+    client = Client(enforce_csrf_checks=True)  # mail clients send no session and no CSRF token
+    response = client.get(url)
+    assert response.status_code == 200 and "Stop this email" in response.content.decode()
+    assert not ReportPreference.objects.filter(user=owner, opted_out=True).exists()
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "won't receive the monthly service report email any more" in response.content.decode()
+    assert ReportPreference.objects.get(user=owner).opted_out
+    assert client.post(url[:-5] + "xxxx/").status_code == 400
+
+    MonthlyMailing.objects.all().delete()
+    mail.outbox.clear()
+    assert send_monthly_reports(today=at(11, 1).date()) == 0  # she was the only recipient
+    assert owner.email not in {m.to[0] for m in send_queued_mail()}

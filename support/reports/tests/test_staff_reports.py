@@ -141,6 +141,15 @@ def test_the_page_shows_the_figures_and_links_to_the_breaches(october, admin_use
     assert tables["durations"][1][:4] == ["First response", "20", "52 min", "1 h 30 min"]
 
 
+def test_the_organisations_admin_page_links_to_its_reports(october, admin_user, client):
+    client.force_login(admin_user)
+    html = client.get(f"/admin/accounts/organization/{acme().pk}/change/").content.decode()
+    link = f'href="/admin/reports/sla/?organization={acme().pk}"'
+    assert link in html and f'href="/admin/reports/volume/?organization={acme().pk}"' in html
+    response = client.get(f"/admin/reports/sla/?organization={acme().pk}")
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("slug", ["sla", "volume", "problems", "agents"])
 def test_every_table_downloads_as_csv_equal_to_the_page(october, admin_user, client, slug):
     client.force_login(admin_user)

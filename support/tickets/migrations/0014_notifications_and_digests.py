@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0012_regional_calendars'),
+        ('tickets', '0013_timeline_incident_update'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
