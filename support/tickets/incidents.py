@@ -82,10 +82,11 @@ def reply_body(update, language):
             "name": text_in(incident, "name", language),
             "status": status,
         }
-        follow = gettext("Follow the incident on the status page: %(url)s") % {
-            "url": absolute_url(incident.get_absolute_url())
-        }
-    return f"**{heading}**\n\n{text_in(update, 'body', language)}\n\n{follow}"
+        parts = [f"**{heading}**", text_in(update, "body", language)]
+        if not getattr(incident, "is_private", False):  # a private one isn't on the status page
+            url = absolute_url(incident.get_absolute_url())
+            parts.append(gettext("Follow the incident on the status page: %(url)s") % {"url": url})
+    return "\n\n".join(parts)
 
 
 def queue_update_for_tickets(update, ticket_ids, *, author, solve=False):

@@ -3,6 +3,7 @@ ticket, from the incident and from the queue; an update is posted to every linke
 (one query count whatever their number), and resolving solves them."""
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -209,9 +210,9 @@ def test_each_customer_sees_the_update_on_their_ticket_and_by_email_in_their_lan
                 {"incident": "Web servers down", "update": update.pk, "status": "identified"},
             )
         ]
-    assert "Update on the incident “Web servers down”: Identified" in (
-        delivered[english.requester.email].body
-    )
+    english_email = delivered[english.requester.email].body
+    assert "Update on the incident “Web servers down”: Identified" in english_email
+    assert f"/status/incidents/{incident.pk}/" in english_email
     assert "回复了您的工单" in delivered[chinese.requester.email].body
 
 
@@ -296,6 +297,7 @@ def test_solving_needs_a_resolving_update_and_posting_a_published_incident(agent
         response.content.decode()
     )
     draft = Incident.objects.create(name="Draft", is_published=False)
+    customer_tickets(1, draft)
     response = agent_client.post(
         incident_url(draft),
         incident_page_form(
@@ -307,3 +309,16 @@ def test_solving_needs_a_resolving_update_and_posting_a_published_incident(agent
         ),  # fmt: skip
     )
     assert "Publish the incident before posting to its tickets." in response.content.decode()
+
+
+def test_a_new_incident_offers_no_tickets_and_one_without_open_tickets_offers_nothing(
+    agent_client, web
+):
+    page = agent_client.get("/admin/status/incident/add/").content.decode()
+    assert "linked open ticket" not in page and 'name="link_references"' not in page
+    incident = open_incident([web])
+    page = agent_client.get(incident_url(incident)).content.decode()
+    assert "No tickets are linked to this incident." in page
+    assert "Also post this update to the 0 linked open tickets" in page
+    box = re.search(r'<input[^>]*name="post_to_tickets"[^>]*>', page).group(0)
+    assert "disabled" in box
