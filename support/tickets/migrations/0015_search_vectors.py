@@ -30,7 +30,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0013_timeline_incident_update")]
+    dependencies = [("tickets", "0014_notifications_and_digests")]
 
     operations = [
         migrations.AddField(
