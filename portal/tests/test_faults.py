@@ -17,8 +17,10 @@ node A never answers 5xx.
 
 The outbox lease (OUTBOX_LEASE_SECONDS) is 10 minutes in production; here the clusters get
 LEASE seconds, so node A's cluster takes over what cluster B had claimed within the test.
-The last submissions are sent once that lease has run out: the delivery they start (as any
-new email's does, or the minute schedule) sends whatever is left.
+The last submissions are sent once that lease has run out: the tasks they start (as any
+new email's do, or the minute schedules) write and send whatever is left — ticket emails
+whose writing task cluster B took down with it (support.tickets.notify), and emails it had
+claimed or whose delivery task it had taken from Redis (support.outbox).
 """
 
 import email
@@ -47,7 +49,7 @@ from django_q.models import Schedule
 from conftest import PASSWORD, make_organization, make_user
 from support.apitokens.models import CUSTOMER_SCOPES, create_token
 from support.outbox.models import OutboxMessage
-from support.tickets.models import Category, Message, Ticket
+from support.tickets.models import Category, Message, Notification, Ticket
 
 from .servers import Client, Cluster, Gunicorn, free_port
 
@@ -67,6 +69,7 @@ CUSTOMERS = 8
 OPERATIONS = {"status": 900, "summary": 300, "api_read": 350}
 OPERATIONS |= {"api_ticket": 100, "web_ticket": 70, "reply": 170}
 LATE_SUBMISSIONS = 4
+MAIL_SCHEDULES = ["support.tickets.notify.send_pending", "support.outbox.tasks.deliver_pending"]
 
 
 # --- Redis and SMTP on loopback -----------------------------------------------------------
@@ -388,9 +391,10 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
 ):
     mailbox, smtp_port = smtp_server
     redis_client(redis_url).flushdb()
-    # The clusters run what the requests cause, and the minute outbox delivery: the other
-    # schedules would queue emails of their own at moments the test cannot know.
-    Schedule.objects.exclude(func="support.outbox.tasks.deliver_pending").delete()
+    # The clusters run what the requests cause, and the minute tasks that write and deliver
+    # email: the other schedules would queue emails of their own at moments the test cannot
+    # know.
+    Schedule.objects.exclude(func__in=MAIL_SCHEDULES).delete()
     category_id = Category.objects.get(slug="billing").pk
     shared = {
         "REDIS_URL": redis_url,
@@ -477,9 +481,12 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
                 future.result()
 
         deadline = time.monotonic() + 120
-        while OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).exists():
+        while (
+            Notification.objects.exists()
+            or OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).exists()
+        ):
             assert time.monotonic() < deadline, (
-                "mail is still waiting: "
+                f"mail is still waiting ({Notification.objects.count()} notifications): "
                 + str(Counter(OutboxMessage.objects.values_list("status", flat=True)))
                 + node_logs(tmp_path)
             )
