@@ -75,6 +75,34 @@ def email_recipients(ticket, exclude=None):
     return people
 
 
+def email_recipients_for(tickets):
+    """email_recipients() for many tickets in two queries: ticket pk → its recipients, each
+    list in the same order (the requester first)."""
+    tickets = list(tickets)
+    if not tickets:
+        return {}
+    copied = tickets[0].cc.through.objects.filter(ticket_id__in=[ticket.pk for ticket in tickets])
+    wanted = {ticket.pk: {ticket.requester_id} for ticket in tickets}
+    for ticket_id, user_id in copied.values_list("ticket_id", "user_id"):
+        wanted[ticket_id].add(user_id)
+    organizations = {ticket.organization_id for ticket in tickets}
+    members = Membership.objects.filter(
+        organization_id__in=organizations,
+        user_id__in=set().union(*wanted.values()),
+        user__is_active=True,
+    ).select_related("user")
+    people = {(m.organization_id, m.user_id): m.user for m in members}
+    found = {}
+    for ticket in tickets:
+        ids = sorted(wanted[ticket.pk], key=lambda pk: (pk != ticket.requester_id, pk))
+        found[ticket.pk] = [
+            people[ticket.organization_id, pk]
+            for pk in ids
+            if (ticket.organization_id, pk) in people
+        ]
+    return found
+
+
 def receives_email(user, ticket):
     """True when `user` is one of `ticket`'s email recipients."""
     return any(person.pk == user.pk for person in email_recipients(ticket))

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -344,6 +345,8 @@ class TicketAdmin(ModelAdmin):
         "set_status",
         "escalate_to_tier_2",
         "merge_into",
+        "link_to_incident",
+        "unlink_from_incident",
         "close_tickets",
     ]
     action_form = TicketActionForm
@@ -593,6 +596,9 @@ class TicketAdmin(ModelAdmin):
             if other:
                 url = reverse("admin:tickets_ticket_change", args=[other.pk])
                 parts.append(format_html('{}: <a href="{}">{}</a>', label, url, other.reference))
+        if obj.incident_id:
+            url = reverse("admin:status_incident_change", args=[obj.incident_id])
+            parts.append(format_html('{}: <a href="{}">{}</a>', _("Incident"), url, obj.incident))
         merged_from = getattr(obj, "merged_from", None)
         for other in obj.merged_tickets.all() if merged_from is None else merged_from:
             url = reverse("admin:tickets_ticket_change", args=[other.pk])
@@ -796,6 +802,37 @@ class TicketAdmin(ModelAdmin):
             self.message_user(request, _("Choose a status."), messages.ERROR)
             return
         self._bulk(request, queryset, status=value)
+
+    @admin.action(description=_("Link to incident…"))
+    def link_to_incident(self, request, queryset):
+        """A page of its own to choose the incident (the queue asks nothing more of the
+        database for it), then each ticket through the services."""
+        from support.status.models import Incident
+
+        incidents = Incident.objects.unresolved().order_by("kind", "-started_at")  # incidents first
+        chosen = request.POST.get("incident", "")
+        if chosen.isdigit():
+            incident = incidents.filter(pk=int(chosen)).first()
+            if incident is not None:
+                self._bulk(request, queryset, incident=incident)
+                return None
+            self.message_user(request, _("Choose an incident."), messages.ERROR)
+        return TemplateResponse(
+            request,
+            "admin/tickets/ticket/link_to_incident.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Link tickets to an incident"),
+                "opts": self.model._meta,
+                "tickets": queryset.select_related("organization"),
+                "incidents": incidents,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Unlink from their incident"))
+    def unlink_from_incident(self, request, queryset):
+        self._bulk(request, queryset.filter(incident__isnull=False), incident=None)
 
     def _action_value(self, request, name):
         form = self.action_form(request.POST)

@@ -665,6 +665,7 @@ class TimelineEvent(models.Model):
         CATEGORY = "category", _("Category changed")
         SERVICE = "service", _("Service changed")
         INCIDENT = "incident", _("Incident link changed")
+        INCIDENT_UPDATE = "incident_update", _("Incident update posted")
 
     PUBLIC_KINDS = (
         Kind.CREATED,

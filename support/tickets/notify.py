@@ -21,7 +21,7 @@ from portal.emails import render_email
 from portal.net import absolute_url
 from support.inbound.authenticity import reply_address, reply_token
 
-from .access import email_recipients
+from .access import email_recipients, email_recipients_for
 from .models import TicketEmail
 
 User = get_user_model()
@@ -113,6 +113,11 @@ def unique(users):
 def customers(ticket, exclude=None):
     """The customers who receive the ticket's emails (access.py decides)."""
     return email_recipients(ticket, exclude=exclude)
+
+
+def customers_of(tickets):
+    """customers() for many tickets at once: ticket pk → its email recipients."""
+    return email_recipients_for(tickets)
 
 
 def group_members(*group_names):

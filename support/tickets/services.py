@@ -174,18 +174,8 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
         ticket.last_activity_at = now
         batch = notify.Batch()
         if author.is_staff and not message.internal:
-            count_update(ticket, now)
-            if ticket.first_response_at is None:
-                ticket.first_response_at = now
-                ticket.first_response_business_minutes = ticket.business_minutes_since_opening(now)
-                if not ticket.first_response_outcome and ticket.first_response_due_at:
-                    met = now <= ticket.first_response_due_at
-                    ticket.first_response_outcome = Outcome.MET if met else Outcome.BREACHED
-            ticket.needs_attention = False
-            if ticket.status == Status.NEW:
-                _set_status(ticket, Status.OPEN, author, now)
+            _staff_answered(ticket, author, now)
             batch.add_each(ticket, "staff_reply", notify.customers(ticket), message=message)
-            ticket.restart_update_clock(now)
         elif not author.is_staff:
             if ticket.status in (Status.PENDING, Status.SOLVED):
                 _set_status(ticket, Status.OPEN, author, now)
@@ -194,6 +184,24 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
         ticket.save()
         batch.send()
     return message
+
+
+def _staff_answered(ticket, author, now, events=None, counted=False):
+    """What a public staff reply does to the ticket; the caller saves. It counts as an update
+    (unless `counted` already) and, the first time, as the first response (met or breached);
+    it clears the customer's urgency flag, opens a new ticket and restarts the update clock."""
+    if not counted:
+        count_update(ticket, now)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        ticket.first_response_business_minutes = ticket.business_minutes_since_opening(now)
+        if not ticket.first_response_outcome and ticket.first_response_due_at:
+            met = now <= ticket.first_response_due_at
+            ticket.first_response_outcome = Outcome.MET if met else Outcome.BREACHED
+    ticket.needs_attention = False
+    if ticket.status == Status.NEW:
+        _set_status(ticket, Status.OPEN, author, now, events)
+    ticket.restart_update_clock(now)
 
 
 def change_status(ticket, status, *, by):
@@ -217,8 +225,9 @@ def change_status(ticket, status, *, by):
     return ticket
 
 
-def _set_status(ticket, status, by, now):
-    """Move the ticket and its SLA clock; the caller saves."""
+def _set_status(ticket, status, by, now, events=None):
+    """Move the ticket and its SLA clock; the caller saves. With `events` (a list), the
+    timeline entry is added there for the caller to create with the others."""
     old = ticket.status
     ticket.status = status
     if status == Status.PENDING and ticket.sla_paused_at is None:
@@ -241,7 +250,14 @@ def _set_status(ticket, status, by, now):
         ticket.closed_at = now
     ticket.refresh_next_due()
     ticket.restart_update_clock(now)
-    record(ticket, Kind.STATUS, by, old=old, new=status)
+    if events is None:
+        record(ticket, Kind.STATUS, by, old=old, new=status)
+    else:
+        events.append(
+            TimelineEvent(
+                ticket=ticket, kind=Kind.STATUS, actor=by, data={"old": old, "new": status}
+            )
+        )
 
 
 def count_update(ticket, now):
@@ -423,6 +439,86 @@ def reply(ticket, *, author, body, internal=False, status=None, attachments=(), 
         if status and not message.internal and status != ticket.status:
             change_status(ticket, status, by=author)
     return message
+
+
+TICKET_FIELDS_A_REPLY_CHANGES = [
+    "status",
+    "last_activity_at",
+    "first_response_at",
+    "first_response_business_minutes",
+    "first_response_outcome",
+    "first_response_due_at",
+    "first_response_warn_at",
+    "resolution_due_at",
+    "resolution_warn_at",
+    "resolution_business_minutes",
+    "resolution_outcome",
+    "solved_at",
+    "resolved_at",
+    "needs_attention",
+    "sla_paused_at",
+    "sla_paused_minutes",
+    "updates_on_time",
+    "update_due_at",
+    "update_reminded",
+    "next_due_at",
+]
+
+
+def reply_to_many(tickets, *, author, bodies, status=None, event=None, counted=False):
+    """The same public staff reply on many tickets at once (an incident's update posted to
+    its linked tickets), each in its own words: `bodies` maps a ticket's pk to its text.
+
+    Each active ticket gets what `reply` gives one: the message, the first response and
+    update clock, the status (`status`, e.g. solved, afterwards), its timeline entries,
+    `event` = (kind, data) as one more entry, and its customers' emails — in a number of
+    queries that doesn't grow with the tickets. Closed and inactive tickets are left alone.
+    `counted`: the update was already counted towards update attainment (an incident's update
+    is, for its linked tickets), so the reply doesn't count it again. Returns the messages.
+    """
+    from django.db.models.signals import post_save
+
+    tickets = [ticket for ticket in tickets if ticket.status in Ticket.ACTIVE_STATES]
+    if not tickets:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        messages = Message.objects.bulk_create(
+            [
+                Message(ticket=ticket, author=author, body=bodies[ticket.pk], created_at=now)
+                for ticket in tickets
+            ]
+        )
+        recipients = notify.customers_of(tickets)
+        events, solved = [], []
+        batch = notify.Batch()
+        for ticket, message in zip(tickets, messages, strict=True):
+            ticket.last_activity_at = now
+            _staff_answered(ticket, author, now, events, counted=counted)
+            batch.add_each(ticket, "staff_reply", recipients[ticket.pk], message=message)
+            if status and status != ticket.status:
+                _set_status(ticket, status, author, now, events)
+                if status == Status.PENDING:
+                    batch.add_each(ticket, "waiting", recipients[ticket.pk])
+                elif status == Status.SOLVED:
+                    batch.add_each(ticket, "solved", recipients[ticket.pk])
+                    solved.append(ticket)
+            ticket.refresh_next_due()
+            if event is not None:
+                kind, data = event
+                events.append(
+                    TimelineEvent(ticket=ticket, kind=kind, actor=author, data=data, created_at=now)
+                )
+        for entry in events:
+            entry.created_at = now
+        Ticket.objects.bulk_update(tickets, TICKET_FIELDS_A_REPLY_CHANGES, batch_size=500)
+        TimelineEvent.objects.bulk_create(events)
+        for row in [*messages, *events]:  # webhooks and the like hear of each, as with one
+            post_save.send(sender=type(row), instance=row, created=True, raw=False, using="default")
+        batch.send()
+        for ticket in solved:
+            ticket_solved.send(sender=Ticket, ticket=ticket)
+    return messages
 
 
 def merge(source, target, *, by):

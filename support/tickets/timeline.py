@@ -66,6 +66,11 @@ def describe(event, for_customer=False):
             "old": data.get("old") or "—",
             "new": data.get("new") or "—",
         }
+    if event.kind == Kind.INCIDENT_UPDATE:
+        return _("Update of the incident %(incident)s posted here (%(status)s)") % {
+            "incident": data.get("incident") or "—",
+            "status": _incident_status(data.get("status")),
+        }
     if event.kind == Kind.URGENT:
         return _("Customer asked for more urgency: %(reason)s") % {"reason": data.get("reason", "")}
     return describe_survey_event(event) or describe_oncall_event(event) or actor or event.kind
@@ -76,6 +81,12 @@ CHANGES = {
     Kind.SERVICE: lambda: _("Service changed from %(old)s to %(new)s"),
     Kind.INCIDENT: lambda: _("Incident link changed from %(old)s to %(new)s"),
 }
+
+
+def _incident_status(value):
+    from support.status.models import IncidentStatus
+
+    return str(dict(IncidentStatus.choices).get(value, value or "—"))
 
 
 def _target(data):

@@ -86,6 +86,23 @@ def test_a_linked_incident_update_resets_the_clock(rotas, open_ticket, agent):
     assert ticket.updates_on_time == 1
 
 
+def test_an_incident_update_also_posted_to_the_ticket_counts_once(rotas, open_ticket, agent):
+    from support.tickets import incidents
+
+    start = timezone.now()
+    incident = Incident.objects.create(name="Frankfurt web down", status="investigating")
+    with time_machine.travel(start, tick=False) as clock:
+        ticket = answered_p0(open_ticket, agent)
+        services.change_incident(ticket, incident, by=agent)
+        clock.shift(timedelta(minutes=10))
+        update = incident.post_update(IncidentStatus.IDENTIFIED, "A failed switch.", author=agent)
+        incidents.post_update_to_tickets(update.pk, [ticket.pk], agent.pk)
+    ticket.refresh_from_db()
+    assert ticket.messages.filter(author=agent, body__contains="A failed switch.").exists()
+    assert ticket.update_due_at == start + timedelta(minutes=25)
+    assert ticket.updates_on_time == 1
+
+
 def test_the_clock_pauses_while_waiting_on_the_customer(rotas, open_ticket, agent, owner):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
