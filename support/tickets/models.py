@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
@@ -144,6 +145,8 @@ class BusinessCalendar(models.Model):
     def as_calendar(self, holidays=None):
         """The arithmetic's calendar; `holidays` (Holiday rows) saves a query when prefetched."""
         days = [int(day) for day in self.weekdays.split(",") if day.strip().isdigit()]
+        if holidays is None:  # loaded beside the calendar (services.policy_for), else a query
+            holidays = getattr(self, "loaded_holidays", None)
         if holidays is None:
             holidays = self.holidays.all()
         closed = frozenset(day.date for day in holidays if not day.is_working_day)
@@ -259,7 +262,48 @@ def customer_status_label(status):
     return Ticket.Status(status).label if status in Ticket.Status.values else status
 
 
-class TicketQuerySet(models.QuerySet):
+class SearchableQuerySet(models.QuerySet):
+    """bulk_create fills the search vectors, as save() does."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_search_vector()
+        created = super().bulk_create(objs, *args, **kwargs)
+        for obj in objs:
+            obj.__dict__.pop("search_vector", None)
+        return created
+
+
+class Searchable(models.Model):
+    """A row with a full-text vector of some of its fields (see search.py)."""
+
+    search_vector = SearchVectorField(null=True, editable=False)
+    searched_fields = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        """The vector is written in the same INSERT/UPDATE, then left unloaded (it holds
+        an SQL expression until read again)."""
+        update_fields = kwargs.get("update_fields")
+        wanted = update_fields is None or set(update_fields) & set(self.searched_fields)
+        if wanted and self.set_search_vector() and update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_vector"}
+        super().save(*args, **kwargs)
+        self.__dict__.pop("search_vector", None)
+
+    def set_search_vector(self):
+        from .search import using_postgres, vector_of
+
+        if using_postgres() and not self.get_deferred_fields() & set(self.searched_fields):
+            self.search_vector = vector_of(*(getattr(self, f) for f in self.searched_fields))
+            return True
+        return False
+
+
+class TicketQuerySet(SearchableQuerySet):
     def visible_to(self, user, membership):
         """What a customer may see (the rule is in access.py, shared with email and the API)."""
         from .access import visible_tickets
@@ -280,7 +324,7 @@ class TicketQuerySet(models.QuerySet):
         return self.order_by("priority", F("next_due_at").asc(nulls_last=True), "-last_activity_at")
 
 
-class Ticket(models.Model):
+class Ticket(Searchable):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
@@ -442,6 +486,7 @@ class Ticket(models.Model):
     )
 
     objects = TicketQuerySet.as_manager()
+    searched_fields = ("reference", "subject")
 
     class Meta:
         verbose_name = _("ticket")
@@ -461,6 +506,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
             models.Index(fields=["update_due_at"], name="ticket_update_due"),
             models.Index(fields=["created_at"], name="ticket_created"),
+            # A reference's beginning (LIKE 'K7F-3%') whatever the database's collation.
+            models.Index(
+                fields=["reference"],
+                name="ticket_reference_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
             # The back office's counts read open work from the index alone (saved views,
             # dashboard); "waiting longest on us" and "breached today" each have their own.
@@ -586,7 +637,7 @@ class Ticket(models.Model):
         return "on_track"
 
 
-class Message(models.Model):
+class Message(Searchable):
     """One message in a ticket's conversation: a public reply or a staff-only internal note."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
@@ -603,6 +654,9 @@ class Message(models.Model):
         _("channel"), max_length=10, choices=Ticket.Channel.choices, default="web"
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    objects = SearchableQuerySet.as_manager()
+    searched_fields = ("body",)
 
     class Meta:
         verbose_name = _("message")
@@ -705,6 +759,65 @@ class TimelineEvent(models.Model):
         from .timeline import describe
 
         return describe(self, for_customer=True)
+
+
+class Notification(models.Model):
+    """Emails still to be written about something that happened to a ticket.
+
+    Stored in the same transaction as the change (one row however many people are told),
+    so a change that commits is never left untold; a django-q2 task (notify.send_pending)
+    then works out the recipients, writes each email in its recipient's language into the
+    outbox and deletes the row, all in one transaction. The task is queued after commit and
+    also runs every minute, which picks up a row whose task was lost or whose worker died.
+    `emails` lists [template, audience] pairs (notify.AUDIENCES names the audiences).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    emails = models.JSONField()
+    message = models.ForeignKey(
+        "Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email waiting to be written")
+        verbose_name_plural = _("emails waiting to be written")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return ", ".join(template for template, _audience in self.emails)
+
+
+class DigestLine(models.Model):
+    """A ticket to list in one person's next SLA digest (support.tickets.digests).
+
+    The SLA sweep writes these in each batch's transaction, beside the flags it sets; at
+    the end of its run every person gets one email listing their lines, and the lines go.
+    A run that dies leaves its lines for the next run's digests: nothing is lost."""
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", _("SLA target missed")
+        WARNING = "warning", _("SLA target due soon")
+        UPDATE = "update", _("Customer update due soon")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA digest line")
+        verbose_name_plural = _("SLA digest lines")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["person", "id"], name="digest_person")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.ticket_id}"
 
 
 class TicketEmail(models.Model):
