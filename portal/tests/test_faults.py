@@ -23,6 +23,7 @@ whose writing task cluster B took down with it (support.tickets.notify), and ema
 claimed or whose delivery task it had taken from Redis (support.outbox).
 """
 
+import asyncio
 import email
 import email.policy
 import http.client
@@ -62,6 +63,7 @@ pytestmark = [
 
 LEASE = 10  # seconds an outbox row stays claimed by its deliverer (OUTBOX_LEASE_SECONDS)
 CLUSTER_WORKERS = 2
+SMTP_DELAY = 0.1  # seconds between taking a message and answering 250
 KB_SUGGEST_LIMIT = 20  # per client address and minute, counted in Redis
 CLIENTS = 8
 CUSTOMERS = 8
@@ -130,6 +132,9 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append((list(envelope.rcpt_tos), envelope.content))
+        # Delivered here; the deliverer learns it a moment later, as over a real network:
+        # a deliverer killed meanwhile leaves the message to be sent again.
+        await asyncio.sleep(SMTP_DELAY)
         return "250 OK"
 
     def messages(self):
@@ -207,6 +212,7 @@ class Load:
             response = self.send(kind, self.node(number + attempt), method, path, **request)
             if response is not None:
                 return response
+            time.sleep(0.2)
         return None
 
     # The operations ----------------------------------------------------------------------
@@ -286,7 +292,7 @@ class Load:
             },
         )
         with self.lock:
-            self.replies.append((body, response is not None and response.status == 201))
+            self.replies.append((body, response.status if response else None))
 
     def api_read(self, number, customer):
         reference = customer.tickets[number % len(customer.tickets)]
@@ -459,10 +465,15 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
             # Half-way, with requests and deliveries in flight: SIGKILL node B and cluster B.
             while sum(future.done() for future in running) < len(running) // 2:
                 time.sleep(0.05)
-            load.up = ["A"]
+            # … at a moment when an email is being sent (by either cluster), if one comes soon.
+            sending = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING)
+            deadline = time.monotonic() + 5
+            while not sending.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
             load.killed = True
-            nodes["B"].kill()
             clusters["B"].kill()
+            nodes["B"].kill()
+            load.up = ["A"]
             killed_at = time.monotonic()
             being_sent = set(
                 OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING).values_list(
@@ -511,15 +522,19 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
         Ticket.objects.filter(subject__startswith="Fault test").values_list("subject", flat=True)
     )
     submissions = [submission for _customer, submission in load.submissions]
-    assert len(submissions) == OPERATIONS["api_ticket"] + OPERATIONS["web_ticket"] + 4
+    assert (
+        len(submissions) == OPERATIONS["api_ticket"] + OPERATIONS["web_ticket"] + LATE_SUBMISSIONS
+    )
     assert all(submission.accepted for submission in submissions)
     assert {submission.subject: 1 for submission in submissions} == dict(stored)
     bodies = Counter(
         Message.objects.filter(body__startswith="Fault test reply").values_list("body", flat=True)
     )
-    for body, accepted in load.replies:
-        assert bodies[body] == 1 if accepted else bodies[body] <= 1, body
-    assert sum(accepted for _body, accepted in load.replies) >= OPERATIONS["reply"] - CLIENTS
+    # A reply is accepted (201) and stored once, or it got no answer (node B being killed:
+    # see above) and is stored at most once; it is never sent again.
+    for body, status in load.replies:
+        assert status in (201, None), (body, status)
+        assert bodies[body] == 1 if status == 201 else bodies[body] <= 1, body
 
     # Every email reached the SMTP server; twice only when cluster B died sending it.
     message_ids = list(OutboxMessage.objects.values_list("message_id", flat=True))
@@ -530,6 +545,11 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
     assert twice <= being_sent
     assert len(twice) <= CLUSTER_WORKERS
     assert all(received[message_id] == 2 for message_id in twice)
+    print(  # what the kill caught in flight (pytest -s shows it)
+        f"{len(answers)} answers, {len(unanswered)} cut off by the kill, "
+        f"{len(being_sent)} emails being sent then, {len(twice)} delivered twice, "
+        f"{len(message_ids)} emails"
+    )
     # … and each accepted ticket's "Received" email reached the person who sent it.
     confirmations = {
         (to, str(message["Subject"]))
