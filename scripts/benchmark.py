@@ -695,11 +695,10 @@ def seed_everything():
             taken.add(reference)
             chinese = number % 10 == 3
             host = f"web{number % 50:02}.example.net"
-            subject = (
-                rng.choice(CHINESE_SUBJECTS)
-                if chinese
-                else rng.choice(ENGLISH_SUBJECTS).format(host=host)
-            )
+            topics = CHINESE_TOPICS if chinese else ENGLISH_TOPICS
+            topic = rng.choice(topics)
+            subjects = CHINESE_SUBJECTS if chinese else ENGLISH_SUBJECTS
+            subject = rng.choice(subjects).format(topic=topic, host=host)
             status = STATES[number % len(STATES)]
             opened = now - timedelta(minutes=number * 5 + 3)
             due = opened + timedelta(hours=4)
@@ -733,7 +732,9 @@ def seed_everything():
             )
             bodies = CHINESE_BODIES if chinese else ENGLISH_BODIES
             texts = [
-                bodies[(number + n) % len(bodies)].format(host=host, code=number % 9973)
+                bodies[(number + n) % len(bodies)].format(
+                    host=host, code=number % 9973, topic=topic if n < 2 else rng.choice(topics)
+                )
                 for n in range(MESSAGES_PER_TICKET)
             ]
             ticket.description = texts[0]
