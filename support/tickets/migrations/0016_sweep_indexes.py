@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_organization_members_see_reports'),
         ('status', '0004_notice_private_zh'),
-        ('tickets', '0014_notifications_and_digests'),
+        ('tickets', '0015_search_vectors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
