@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "portal.middleware.TimezoneMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
+    "accounts.middleware.OrganizationTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.ratelimit.RateLimitMiddleware",
@@ -228,7 +229,12 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "add_webauthn": "accounts.mfa_forms.AddWebAuthnForm",
+    "edit_webauthn": "accounts.mfa_forms.EditWebAuthnForm",
+}
 MFA_TOTP_ISSUER = SITE_NAME
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", not DEBUG)
 
