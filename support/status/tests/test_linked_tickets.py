@@ -181,6 +181,42 @@ def test_an_update_goes_to_n_tickets_in_the_same_number_of_queries(agent, web):
     assert counts[3] <= 13, counts
 
 
+def test_webhooks_hear_each_reply_and_look_at_the_tickets_together(
+    agent, web, django_capture_on_commit_callbacks
+):
+    from support.webhooks import events
+    from support.webhooks.models import Delivery, Endpoint
+
+    counts = {}
+    for count in (3, 20):
+        incident = open_incident([web], name=f"Outage {count}")
+        tickets = customer_tickets(count, incident)
+        listener = tickets[0].organization
+        Endpoint.objects.create(
+            organization=listener,
+            url="https://hooks.example.com/",
+            events=["ticket.replied", "ticket.updated"],
+        )
+        update = post_update(incident, agent)
+        with django_capture_on_commit_callbacks() as callbacks:
+            incidents.post_update_to_tickets(update.pk, [t.pk for t in tickets], agent.pk)
+        together = [c for c in callbacks if getattr(c, "func", None) is events.ticket_events]
+        with CaptureQueriesContext(connection) as queries:
+            for callback in together:
+                callback()
+        counts[count] = len(queries)
+        found = Delivery.objects.filter(endpoint__organization=listener)
+        assert sorted(found.values_list("event_type", flat=True)) == [
+            "ticket.replied",
+            "ticket.updated",
+        ]
+        replied = found.get(event_type="ticket.replied").payload["data"]["message"]["body"]
+        assert "A failed disk; replacing it." in replied
+        assert Delivery.objects.count() == 2
+        Delivery.objects.all().delete()
+    assert counts[3] == counts[20], counts
+
+
 def test_each_customer_sees_the_update_on_their_ticket_and_by_email_in_their_language(
     client, agent, web, send_queued_mail
 ):
