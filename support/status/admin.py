@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -24,22 +25,23 @@ from .models import (
     IncidentStatus,
     IncidentTemplate,
     IncidentUpdate,
+    NoticePreference,
     Subscriber,
 )
 
 
 @admin.register(ComponentGroup)
 class ComponentGroupAdmin(ModelAdmin):
-    list_display = ["name", "order", "is_visible"]
+    list_display = ["name", "name_zh_hans", "order", "is_visible"]
     list_editable = ["order", "is_visible"]
 
 
 @admin.register(Component)
 class ComponentAdmin(ModelAdmin):
-    list_display = ["name", "group", "status", "order", "is_visible", "show_uptime"]
+    list_display = ["name", "name_zh_hans", "group", "status", "order", "is_visible", "show_uptime"]
     list_editable = ["order", "is_visible", "show_uptime"]
     list_filter = ["group", "status", "is_visible"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_zh_hans", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["services"]
 
@@ -62,6 +64,12 @@ class IncidentAdminForm(forms.ModelForm):
         required=False,
         help_text=_("Markdown. Leave empty to save without posting an update."),
     )
+    update_body_zh_hans = forms.CharField(
+        label=_("Update message (Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("Markdown. Optional: readers of Chinese see the English message without it."),
+    )
     component_status = forms.ChoiceField(
         label=_("Set affected components to"),
         choices=[("", _("Leave unchanged")), *ComponentStatus.choices],
@@ -72,6 +80,16 @@ class IncidentAdminForm(forms.ModelForm):
         label=_("Notify subscribers"),
         required=False,
         help_text=_("Email the subscribers of the affected components."),
+    )
+    notify_customers = forms.BooleanField(
+        label=_("Notify affected customers"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Email the people of the organisations whose services run on the affected "
+            "components. Opening, resolving, and maintenance being scheduled, starting and "
+            "ending always do."
+        ),
     )
 
     post_to_tickets = forms.BooleanField(
@@ -102,12 +120,15 @@ class IncidentAdminForm(forms.ModelForm):
         fields = [
             "kind",
             "name",
+            "name_zh_hans",
             "impact",
             "components",
             "is_published",
+            "is_private",
             "scheduled_for",
             "scheduled_until",
             "postmortem",
+            "postmortem_zh_hans",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -146,6 +167,7 @@ class IncidentAdminForm(forms.ModelForm):
         template = data.get("template")
         if template:
             data["update_body"] = data.get("update_body") or template.body
+            data["update_body_zh_hans"] = data.get("update_body_zh_hans") or template.body_zh_hans
             data["update_status"] = data.get("update_status") or template.status
         kind = data.get("kind")
         status = data.get("update_status")
@@ -179,27 +201,80 @@ class IncidentAdminForm(forms.ModelForm):
 class IncidentUpdateInline(TabularInline):
     model = IncidentUpdate
     extra = 0
-    fields = ["status", "body", "display_at", "notify_subscribers", "notified_at"]
-    readonly_fields = ["status", "notify_subscribers", "notified_at"]
+    fields = [
+        "status",
+        "body",
+        "body_zh_hans",
+        "display_at",
+        "notify_subscribers",
+        "notified_at",
+        "customers_notified_at",
+    ]
+    readonly_fields = ["status", "notify_subscribers", "notified_at", "customers_notified_at"]
     verbose_name_plural = _("Posted updates (fix typos here; post new ones above)")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
+def with_translation_state(incidents):
+    """Annotate lacks_chinese: the title, an update or the post-mortem has no Chinese text."""
+    untranslated = IncidentUpdate.objects.filter(incident=OuterRef("pk"), body_zh_hans="")
+    lacks = (
+        Q(name_zh_hans="") | (~Q(postmortem="") & Q(postmortem_zh_hans="")) | Exists(untranslated)
+    )
+    return incidents.annotate(lacks_chinese=ExpressionWrapper(lacks, output_field=BooleanField()))
+
+
+class TranslationFilter(admin.SimpleListFilter):
+    title = _("Chinese translation")
+    parameter_name = "chinese"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Missing")), ("complete", _("Complete"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("missing", "complete"):
+            return queryset.filter(lacks_chinese=self.value() == "missing")
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(ModelAdmin):
     form = IncidentAdminForm
-    list_display = ["name", "kind", "status", "impact", "is_published", "started_at"]
-    list_filter = ["kind", "status", "impact", "is_published"]
-    search_fields = ["name"]
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "impact",
+        "is_published",
+        "is_private",
+        "has_chinese",
+        "started_at",
+    ]
+    list_filter = ["kind", "status", "impact", "is_published", "is_private", TranslationFilter]
+    search_fields = ["name", "name_zh_hans"]
     date_hierarchy = "started_at"
     filter_horizontal = ["components"]
     inlines = [IncidentUpdateInline]
     actions = ["publish_drafts"]
     readonly_fields = ["status", "started_at", "resolved_at", "sequence", "linked_ticket_list"]
     fieldsets = [
-        (None, {"fields": ["kind", "name", "impact", "components", "is_published", "status"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "name",
+                    "name_zh_hans",
+                    "impact",
+                    "components",
+                    "is_published",
+                    "is_private",
+                    "status",
+                ]
+            },
+        ),
         (
             _("Post an update"),
             {
@@ -207,8 +282,10 @@ class IncidentAdmin(ModelAdmin):
                     "template",
                     "update_status",
                     "update_body",
+                    "update_body_zh_hans",
                     "component_status",
                     "notify_subscribers",
+                    "notify_customers",
                     "post_to_tickets",
                     "solve_tickets",
                 ]
@@ -216,7 +293,10 @@ class IncidentAdmin(ModelAdmin):
         ),
         (_("Linked tickets"), {"fields": ["linked_ticket_list", "link_references"]}),
         (_("Maintenance window"), {"fields": ["scheduled_for", "scheduled_until", "sequence"]}),
-        (_("Post-mortem"), {"fields": ["postmortem"], "classes": ["collapse"]}),
+        (
+            _("Post-mortem"),
+            {"fields": ["postmortem", "postmortem_zh_hans"], "classes": ["collapse"]},
+        ),
         (_("Times"), {"fields": ["started_at", "resolved_at"]}),
     ]
 
@@ -271,7 +351,9 @@ class IncidentAdmin(ModelAdmin):
             data["update_status"],
             data["update_body"],
             statuses,
+            body_zh_hans=data.get("update_body_zh_hans", ""),
             notify=data.get("notify_subscribers", False),
+            notify_customers=data.get("notify_customers", False),
             author=request.user,
         )
         messages.success(request, gettext("The update is posted."))
@@ -313,6 +395,13 @@ class IncidentAdmin(ModelAdmin):
                 % {"count": removed},
             )
 
+    def get_queryset(self, request):
+        return with_translation_state(super().get_queryset(request))
+
+    @admin.display(description=_("Chinese"), boolean=True, ordering="lacks_chinese")
+    def has_chinese(self, obj):
+        return not obj.lacks_chinese
+
     @admin.action(description=_("Publish the selected drafts"))
     def publish_drafts(self, request, queryset):
         drafts = list(queryset.filter(is_published=False))
@@ -323,7 +412,12 @@ class IncidentAdmin(ModelAdmin):
 
 @admin.register(IncidentTemplate)
 class IncidentTemplateAdmin(ModelAdmin):
-    list_display = ["name", "kind", "status"]
+    list_display = ["name", "kind", "status", "has_chinese"]
+
+    @admin.display(description=_("Chinese"), boolean=True)
+    def has_chinese(self, obj):
+        return bool(obj.body_zh_hans and (obj.title_zh_hans or not obj.title))
+
     list_filter = ["kind"]
 
 
@@ -333,3 +427,11 @@ class SubscriberAdmin(ModelAdmin):
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]
     filter_horizontal = ["components"]
+
+
+@admin.register(NoticePreference)
+class NoticePreferenceAdmin(ModelAdmin):
+    list_display = ["user", "wants_notices", "updated_at"]
+    list_filter = ["wants_notices"]
+    search_fields = ["user__email"]
+    autocomplete_fields = ["user"]

@@ -10,11 +10,19 @@ from django.conf import settings
 from django.db.models import Max
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from .cache import cached
-from .models import Component, ComponentGroup, Incident, IncidentUpdateComponent
+from .models import (
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentUpdateComponent,
+    content_language,
+)
 from .overview import page_indicator, with_updates
 
 PAGE_ID = "hosting-status"
@@ -29,7 +37,7 @@ def page_json():
     latest = [
         ComponentGroup.objects.aggregate(latest=Max("updated_at"))["latest"],
         Component.objects.aggregate(latest=Max("updated_at"))["latest"],
-        Incident.objects.published().aggregate(latest=Max("updated_at"))["latest"],
+        Incident.objects.public().aggregate(latest=Max("updated_at"))["latest"],
     ]
     latest = [value for value in latest if value]
     return {
@@ -44,12 +52,12 @@ def page_json():
 def component_json(component, position):
     return {
         "id": str(component.pk),
-        "name": component.name,
+        "name": component.local_name,
         "status": component.status,
         "created_at": timestamp(component.created_at),
         "updated_at": timestamp(component.updated_at),
         "position": position,
-        "description": component.description or None,
+        "description": component.local_description or None,
         "showcase": component.show_uptime,
         "start_date": component.created_at.date().isoformat(),
         "group_id": f"group-{component.group_id}" if component.group_id else None,
@@ -68,12 +76,12 @@ def group_json(group, children, position):
     )  # fmt: skip
     return {
         "id": f"group-{group.pk}",
-        "name": group.name,
+        "name": group.local_name,
         "status": worst,
         "created_at": timestamp(group.created_at),
         "updated_at": timestamp(group.updated_at),
         "position": position,
-        "description": group.description or None,
+        "description": group.local_description or None,
         "showcase": False,
         "start_date": None,
         "group_id": None,
@@ -106,7 +114,7 @@ def incidents_json(queryset):
         changes.setdefault(change.update_id, []).append(
             {
                 "code": str(change.component_id),
-                "name": change.component.name,
+                "name": change.component.local_name,
                 "old_status": change.old_status,
                 "new_status": change.new_status,
             }
@@ -117,7 +125,7 @@ def incidents_json(queryset):
 def incident_json(incident, changes):
     data = {
         "id": str(incident.pk),
-        "name": incident.name,
+        "name": incident.local_name,
         "status": incident.status,
         "created_at": timestamp(incident.created_at),
         "updated_at": timestamp(incident.updated_at),
@@ -131,7 +139,7 @@ def incident_json(incident, changes):
             {
                 "id": str(update.pk),
                 "status": update.status,
-                "body": update.body,
+                "body": update.local_body,
                 "incident_id": str(incident.pk),
                 "created_at": timestamp(update.created_at),
                 "updated_at": timestamp(update.updated_at),
@@ -157,20 +165,20 @@ def incident_json(incident, changes):
 def status_json():
     """Statuspage's descriptions are fixed English values that clients may compare."""
     components = Component.objects.visible()
-    active = Incident.objects.active().incidents()
+    active = Incident.objects.active().public().incidents()
     indicator, description = page_indicator(components, active)
     with translation.override("en"):
         return {"indicator": indicator, "description": str(description)}
 
 
-published = Incident.objects.published
+public = Incident.objects.public
 PAYLOADS = {
     "summary": lambda: {
         "page": page_json(),
         "components": components_json(Component.objects.visible().select_related("group")),
-        "incidents": incidents_json(published().incidents().unresolved()),
+        "incidents": incidents_json(public().incidents().unresolved()),
         "scheduled_maintenances": incidents_json(
-            published().maintenance().unresolved().order_by("scheduled_for")
+            public().maintenance().unresolved().order_by("scheduled_for")
         ),
         "status": status_json(),
     },
@@ -181,23 +189,23 @@ PAYLOADS = {
     },
     "incidents": lambda: {
         "page": page_json(),
-        "incidents": incidents_json(published().incidents()),
+        "incidents": incidents_json(public().incidents()),
     },
     "incidents_unresolved": lambda: {
         "page": page_json(),
-        "incidents": incidents_json(published().incidents().unresolved()),
+        "incidents": incidents_json(public().incidents().unresolved()),
     },
     "maintenances": lambda: {
         "page": page_json(),
-        "scheduled_maintenances": incidents_json(published().maintenance()),
+        "scheduled_maintenances": incidents_json(public().maintenance()),
     },
     "maintenances_upcoming": lambda: {
         "page": page_json(),
-        "scheduled_maintenances": incidents_json(published().upcoming().order_by("scheduled_for")),
+        "scheduled_maintenances": incidents_json(public().upcoming().order_by("scheduled_for")),
     },
     "maintenances_active": lambda: {
         "page": page_json(),
-        "scheduled_maintenances": incidents_json(published().in_progress()),
+        "scheduled_maintenances": incidents_json(public().in_progress()),
     },
 }
 
@@ -210,13 +218,37 @@ class StatuspageView(APIView):
     payload = None
 
     def get(self, request):
-        body = cached(
-            f"api:{self.payload}",
-            lambda: json.dumps(PAYLOADS[self.payload](), separators=(",", ":")).encode(),
-        )
-        response = HttpResponse(body, content_type="application/json")
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
+        language = api_language(request)
+
+        def build():
+            with translation.override(language):
+                return json.dumps(PAYLOADS[self.payload](), separators=(",", ":")).encode()
+
+        return json_response(cached(api_cache_name(self.payload, language), build), language)
+
+
+def api_language(request):
+    """Names and messages in Chinese for clients that ask for it in Accept-Language (only:
+    the API ignores the site's cookie), else in English."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for language, _quality in parse_accept_lang_header(header):
+        if language == "*":
+            break
+        if language.startswith("zh") or language.startswith("en"):
+            return content_language(language)
+    return "en"
+
+
+def api_cache_name(payload, language):
+    return f"api:{payload}:{language}"
+
+
+def json_response(body, language):
+    response = HttpResponse(body, content_type="application/json")
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 class Summary(StatuspageView):

@@ -18,25 +18,28 @@ from .models import (
 )
 
 GROUPS = [
-    ("Frankfurt — shared hosting", [
-        ("fra1-web", "Web servers", "Shared and managed web hosting in Frankfurt FRA1"),
-        ("fra1-mysql", "MySQL databases", ""),
-        ("fra1-dedicated", "Dedicated servers", "Network and power for dedicated servers"),
+    ("Frankfurt — shared hosting", "法兰克福 — 共享主机", [
+        ("fra1-web", "Web servers", "Web 服务器",
+         "Shared and managed web hosting in Frankfurt FRA1", "法兰克福 FRA1 的共享与托管虚拟主机"),
+        ("fra1-mysql", "MySQL databases", "MySQL 数据库", "", ""),
+        ("fra1-dedicated", "Dedicated servers", "独立服务器",
+         "Network and power for dedicated servers", "独立服务器的网络与供电"),
     ]),
-    ("Amsterdam — VPS", [
-        ("ams2-vps", "VPS hosts", "Virtual servers in Amsterdam AMS2"),
-        ("ams2-storage", "Block storage", ""),
-        ("ams2-shared", "Shared hosting", ""),
+    ("Amsterdam — VPS", "阿姆斯特丹 — VPS", [
+        ("ams2-vps", "VPS hosts", "VPS 宿主机", "Virtual servers in Amsterdam AMS2",
+         "阿姆斯特丹 AMS2 的虚拟服务器"),
+        ("ams2-storage", "Block storage", "块存储", "", ""),
+        ("ams2-shared", "Shared hosting", "共享主机", "", ""),
     ]),
-    ("DNS and email", [
-        ("dns", "Authoritative DNS", "Name servers ns1–ns3"),
-        ("mail-in", "Incoming email", "MX, IMAP and POP3"),
-        ("mail-out", "Outgoing email", "SMTP relay"),
+    ("DNS and email", "DNS 与邮件", [
+        ("dns", "Authoritative DNS", "权威 DNS", "Name servers ns1–ns3", "域名服务器 ns1–ns3"),
+        ("mail-in", "Incoming email", "收信", "MX, IMAP and POP3", "MX、IMAP 与 POP3"),
+        ("mail-out", "Outgoing email", "发信", "SMTP relay", "SMTP 中继"),
     ]),
-    ("Control panel and network", [
-        ("panel", "Control panel", ""),
-        ("api", "Public API", ""),
-        ("cdn", "CDN", "Edge caches worldwide"),
+    ("Control panel and network", "控制面板与网络", [
+        ("panel", "Control panel", "控制面板", "", ""),
+        ("api", "Public API", "公共 API", "", ""),
+        ("cdn", "CDN", "CDN", "Edge caches worldwide", "全球边缘缓存"),
     ]),
 ]  # fmt: skip
 
@@ -69,32 +72,60 @@ was lost; block storage volumes were checked before the hosts were started again
 - We will announce the operator's planned power work as maintenance on this page.
 """
 
-# name, days ago, start hour, minutes, impact, components, post-mortem
+POSTMORTEM_ZH = """## 发生了什么
+
+UTC 时间 03:12，阿姆斯特丹 AMS2 机房 C 排机柜的两路供电之一在机房运营方的计划作业中中断。
+一台故障的自动转换开关没有把负载切换到第二路供电，41 台 VPS 宿主机因此断电。
+
+## 影响
+
+这些宿主机上的虚拟服务器最长 2 小时 20 分钟无法访问。没有数据丢失：宿主机重新启动前，
+我们逐一检查了块存储卷。
+
+## 我们的改进
+
+- A–D 排的自动转换开关已全部更换，并在负载下完成测试。
+- 宿主机的分布已调整，任何客户的冗余 VPS 对都不再共用同一路供电。
+- 今后机房运营方的计划供电作业，我们会作为维护公告发布在本页。
+"""
+
+# name, Chinese name, days ago, start hour, minutes, impact, components, post-mortem (en, zh)
 HISTORY = [
-    ("Elevated response times on Frankfurt web servers", 78, 9, 95, "minor", ["fra1-web"], ""),
-    ("VPS hosts unreachable in Amsterdam", 61, 3, 140, "critical",
-     ["ams2-vps", "ams2-storage"], POSTMORTEM),
-    ("Delayed delivery of incoming email", 44, 14, 180, "major", ["mail-in"], ""),
-    ("DNS resolution failures for some domains", 27, 20, 50, "major", ["dns"], ""),
-    ("Control panel sign-in errors", 12, 8, 40, "minor", ["panel", "api"], ""),
-    ("MySQL connection errors in Frankfurt", 5, 11, 35, "critical", ["fra1-mysql"], ""),
+    ("Elevated response times on Frankfurt web servers", "法兰克福 Web 服务器响应变慢",
+     78, 9, 95, "minor", ["fra1-web"], "", ""),
+    ("VPS hosts unreachable in Amsterdam", "阿姆斯特丹 VPS 宿主机无法访问", 61, 3, 140, "critical",
+     ["ams2-vps", "ams2-storage"], POSTMORTEM, POSTMORTEM_ZH),
+    ("Delayed delivery of incoming email", "收信延迟", 44, 14, 180, "major", ["mail-in"], "", ""),
+    ("DNS resolution failures for some domains", "部分域名解析失败", 27, 20, 50, "major", ["dns"],
+     "", ""),
+    ("Control panel sign-in errors", "控制面板登录出错", 12, 8, 40, "minor", ["panel", "api"],
+     "", ""),
+    ("MySQL connection errors in Frankfurt", "法兰克福 MySQL 连接出错", 5, 11, 35, "critical",
+     ["fra1-mysql"], "", ""),
 ]  # fmt: skip
 
 STEPS = [
-    ("investigating", 0, "We are investigating reports of problems with {what}."),
-    ("identified", 0.3, "We have found the cause and are working on a fix."),
-    ("monitoring", 0.7, "A fix is in place and we are watching the results."),
-    ("resolved", 1, "This incident is resolved. Thank you for your patience."),
-]
+    ("investigating", 0, "We are investigating reports of problems with {what}.",
+     "我们正在调查{what}出现问题的报告。"),
+    ("identified", 0.3, "We have found the cause and are working on a fix.",
+     "我们已找到原因，正在修复。"),
+    ("monitoring", 0.7, "A fix is in place and we are watching the results.",
+     "修复已上线，我们正在观察效果。"),
+    ("resolved", 1, "This incident is resolved. Thank you for your patience.",
+     "此故障已解决。感谢您的耐心。"),
+]  # fmt: skip
 
 TEMPLATES = [
     ("Investigating", "incident", "investigating",
      "We are investigating reports of problems with this service and will post an update "
-     "within 30 minutes."),
+     "within 30 minutes.",
+     "我们正在调查此服务出现问题的报告，将在 30 分钟内发布更新。"),
     ("Resolved", "incident", "resolved",
-     "This incident is resolved. If you still see problems, please open a ticket."),
+     "This incident is resolved. If you still see problems, please open a ticket.",
+     "此故障已解决。如果您仍遇到问题，请提交工单。"),
     ("Maintenance announcement", "maintenance", "scheduled",
-     "We will carry out maintenance during this window. Short interruptions are possible."),
+     "We will carry out maintenance during this window. Short interruptions are possible.",
+     "我们将在此时间段内进行维护，期间可能出现短暂中断。"),
 ]  # fmt: skip
 
 
@@ -102,9 +133,14 @@ def _component_status(impact):
     return {"minor": "degraded_performance", "major": "partial_outage"}.get(impact, "major_outage")
 
 
-def _add_update(incident, status, body, at, changes=()):
+def _add_update(incident, status, body, at, changes=(), body_zh_hans=""):
     update = IncidentUpdate.objects.create(
-        incident=incident, status=status, body=body, display_at=at, created_at=at
+        incident=incident,
+        status=status,
+        body=body,
+        body_zh_hans=body_zh_hans,
+        display_at=at,
+        created_at=at,
     )
     IncidentUpdate.objects.filter(pk=update.pk).update(updated_at=at)
     for component, old, new in changes:
@@ -114,10 +150,14 @@ def _add_update(incident, status, body, at, changes=()):
     return update
 
 
-def _history_incident(name, start, minutes, impact, components, postmortem):
+def _history_incident(names, start, minutes, impact, components, postmortems):
+    name, name_zh_hans = names
+    postmortem, postmortem_zh_hans = postmortems
     end = start + datetime.timedelta(minutes=minutes)
     incident = Incident.objects.create(
         name=name,
+        name_zh_hans=name_zh_hans,
+        postmortem_zh_hans=postmortem_zh_hans,
         impact=impact,
         status="postmortem" if postmortem else "resolved",
         started_at=start,
@@ -129,8 +169,9 @@ def _history_incident(name, start, minutes, impact, components, postmortem):
     )
     incident.components.set(components)
     what = ", ".join(c.name for c in components)
+    what_zh = "、".join(c.name_zh_hans or c.name for c in components)
     down = _component_status(impact)
-    for status, fraction, text in STEPS:
+    for status, fraction, text, text_zh in STEPS:
         at = start + datetime.timedelta(minutes=minutes * fraction)
         if status == "investigating":
             changes = [(c, "operational", down) for c in components]
@@ -138,13 +179,16 @@ def _history_incident(name, start, minutes, impact, components, postmortem):
             changes = [(c, down, "operational") for c in components]
         else:
             changes = []
-        _add_update(incident, status, text.format(what=what), at, changes)
+        _add_update(
+            incident, status, text.format(what=what), at, changes, text_zh.format(what=what_zh)
+        )
     if postmortem:
         _add_update(
             incident,
             "postmortem",
             "We have published a post-mortem for this incident.",
             end + datetime.timedelta(days=2),
+            body_zh_hans="我们已发布此故障的事后分析。",
         )
 
 
@@ -156,14 +200,18 @@ def seed(stdout=None):
     now = timezone.now().replace(second=0, microsecond=0)
     born = now - datetime.timedelta(days=120)
     components = {}
-    for group_order, (group_name, members) in enumerate(GROUPS):
-        group = ComponentGroup.objects.create(name=group_name, order=group_order, created_at=born)
-        for order, (slug, name, description) in enumerate(members):
+    for group_order, (group_name, group_name_zh, members) in enumerate(GROUPS):
+        group = ComponentGroup.objects.create(
+            name=group_name, name_zh_hans=group_name_zh, order=group_order, created_at=born
+        )
+        for order, (slug, name, name_zh, description, description_zh) in enumerate(members):
             components[slug] = Component.objects.create(
                 group=group,
                 slug=slug,
                 name=name,
+                name_zh_hans=name_zh,
                 description=description,
+                description_zh_hans=description_zh,
                 order=order,
                 created_at=born,
             )
@@ -172,15 +220,23 @@ def seed(stdout=None):
             components[slug].services.add(service)
 
     today = now.replace(hour=0, minute=0)
-    for name, days_ago, hour, minutes, impact, slugs, postmortem in HISTORY:
+    for name, name_zh, days_ago, hour, minutes, impact, slugs, postmortem, pm_zh in HISTORY:
         start = today - datetime.timedelta(days=days_ago) + datetime.timedelta(hours=hour)
-        _history_incident(name, start, minutes, impact, [components[s] for s in slugs], postmortem)
+        _history_incident(
+            (name, name_zh),
+            start,
+            minutes,
+            impact,
+            [components[s] for s in slugs],
+            (postmortem, pm_zh),
+        )
 
     start = today - datetime.timedelta(days=20) + datetime.timedelta(hours=1)
     end = start + datetime.timedelta(hours=2)
     done = Incident.objects.create(
         kind="maintenance",
         name="Block storage firmware upgrade in Amsterdam",
+        name_zh_hans="阿姆斯特丹块存储固件升级",
         status="completed",
         scheduled_for=start,
         scheduled_until=end,
@@ -189,14 +245,32 @@ def seed(stdout=None):
         created_at=start - datetime.timedelta(days=7),
     )
     done.components.set([components["ams2-storage"]])
-    _add_update(done, "scheduled", "We will upgrade the storage controllers' firmware.",
-                start - datetime.timedelta(days=7))  # fmt: skip
-    _add_update(done, "in_progress", "The scheduled maintenance has started.", start)
-    _add_update(done, "completed", "The scheduled maintenance has been completed.", end)
+    _add_update(
+        done,
+        "scheduled",
+        "We will upgrade the storage controllers' firmware.",
+        start - datetime.timedelta(days=7),
+        body_zh_hans="我们将升级存储控制器的固件。",
+    )
+    _add_update(
+        done,
+        "in_progress",
+        "The scheduled maintenance has started.",
+        start,
+        body_zh_hans="计划维护已开始。",
+    )
+    _add_update(
+        done,
+        "completed",
+        "The scheduled maintenance has been completed.",
+        end,
+        body_zh_hans="计划维护已完成。",
+    )
 
     started = now - datetime.timedelta(minutes=40)
     active = Incident.objects.create(
         name="Slow delivery of outgoing email",
+        name_zh_hans="发信缓慢",
         impact="minor",
         status="identified",
         started_at=started,
@@ -209,6 +283,7 @@ def seed(stdout=None):
         "Some outgoing messages are queued for up to 20 minutes. We are investigating.",
         started,
         [(components["mail-out"], "operational", "degraded_performance")],
+        "部分外发邮件最长排队 20 分钟。我们正在调查。",
     )
     _add_update(
         active,
@@ -216,6 +291,8 @@ def seed(stdout=None):
         "A spam wave from a compromised account filled the relay's queue. We have blocked "
         "the account and are **clearing the queue**; delays are getting shorter.",
         started + datetime.timedelta(minutes=25),
+        body_zh_hans="一个被盗用账户发出的大量垃圾邮件塞满了中继队列。我们已封禁该账户，"
+        "正在**清理队列**，延迟正在缩短。",
     )
     Component.objects.filter(pk=components["mail-out"].pk).update(status="degraded_performance")
 
@@ -223,6 +300,7 @@ def seed(stdout=None):
     upcoming = Incident.objects.create(
         kind="maintenance",
         name="Network upgrade in Frankfurt FRA1",
+        name_zh_hans="法兰克福 FRA1 网络升级",
         status="scheduled",
         scheduled_for=window_start,
         scheduled_until=window_start + datetime.timedelta(hours=2),
@@ -236,11 +314,14 @@ def seed(stdout=None):
         "We will replace the core routers in Frankfurt FRA1. Expect up to two short "
         "interruptions of about a minute each.",
         now - datetime.timedelta(days=1),
+        body_zh_hans="我们将更换法兰克福 FRA1 的核心路由器。"
+        "预计会有最多两次、每次约一分钟的短暂中断。",
     )
 
-    for name, kind, status, body in TEMPLATES:
+    for name, kind, status, body, body_zh in TEMPLATES:
         IncidentTemplate.objects.get_or_create(
-            name=name, defaults={"kind": kind, "status": status, "body": body}
+            name=name,
+            defaults={"kind": kind, "status": status, "body": body, "body_zh_hans": body_zh},
         )
     for email, language, slugs in [
         ("ops@acme.example", "en", []),

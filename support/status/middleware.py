@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 
 from portal.middleware import LanguageMiddleware
 
+from .api import api_cache_name, api_language, json_response
 from .cache import cache_get
 
 CSRF_PLACEHOLDER = "__status_csrf_token__"
@@ -40,12 +41,6 @@ def page_response(request, body, language):
     return csrf.process_response(request, response)
 
 
-def summary_response(body):
-    response = HttpResponse(body, content_type="application/json")
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 class StatusCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,9 +48,10 @@ class StatusCacheMiddleware:
     def __call__(self, request):
         if request.method in ("GET", "HEAD"):
             if request.path == SUMMARY_PATH:
-                body = cache_get("api:summary")
+                language = api_language(request)
+                body = cache_get(api_cache_name("summary", language))
                 if body is not None:
-                    return summary_response(body)
+                    return json_response(body, language)
             elif request.path == PAGE_PATH and is_anonymous_visitor(request):
                 language = LanguageMiddleware.language_for(request)
                 body = cache_get(anonymous_page_key(language))

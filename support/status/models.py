@@ -4,9 +4,10 @@ The vocabulary (component status, incident status, impact) is Atlassian Statuspa
 so that the JSON API under /status/api/v2/ speaks it unchanged.
 """
 
+from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -72,9 +73,41 @@ def worst_impact(impacts):
     return max(impacts, key=IMPACT_RANK.__getitem__, default="none")
 
 
-class ComponentGroup(models.Model):
+def content_language(language=None):
+    """The language status content is shown in: "zh-hans" or "en" (the active one by default).
+
+    The one place that decides; pages, feeds, the JSON API, emails and caches all ask it.
+    """
+    language = (language or translation.get_language() or "en").lower()
+    return "zh-hans" if language.startswith("zh") else "en"
+
+
+class Bilingual:
+    """Text fields with an optional Chinese twin named `<field>_zh_hans`.
+
+    In Chinese a field is shown in Chinese when its twin is filled, otherwise in English,
+    whole: a text is never half one language and half the other.
+    """
+
+    def local(self, field):
+        if content_language() == "zh-hans":
+            return getattr(self, f"{field}_zh_hans") or getattr(self, field)
+        return getattr(self, field)
+
+    @property
+    def local_name(self):
+        return self.local("name")
+
+    @property
+    def local_description(self):
+        return self.local("description")
+
+
+class ComponentGroup(Bilingual, models.Model):
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_zh_hans = models.TextField(_("description (Chinese)"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     is_visible = models.BooleanField(_("visible on the status page"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -96,7 +129,7 @@ class ComponentQuerySet(models.QuerySet):
         )
 
 
-class Component(models.Model):
+class Component(Bilingual, models.Model):
     """Something customers depend on: a data centre's shared hosting, DNS, the control panel."""
 
     group = models.ForeignKey(
@@ -108,12 +141,14 @@ class Component(models.Model):
         related_name="components",
     )
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     slug = models.SlugField(
         _("slug"),
         unique=True,
         help_text=_("Monitoring alerts name the component by this (the 'component' label)."),
     )
     description = models.TextField(_("description"), blank=True)
+    description_zh_hans = models.TextField(_("description (Chinese)"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     is_visible = models.BooleanField(_("visible on the status page"), default=True)
     show_uptime = models.BooleanField(_("show uptime"), default=True)
@@ -148,6 +183,30 @@ class IncidentQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def public(self):
+        """What everybody may see: published and not private (status page, feeds, JSON, iCal)."""
+        return self.filter(is_published=True, is_private=False)
+
+    def touching(self, organization_id):
+        """Incidents on a component that one of this organisation's services runs on."""
+        return self.filter(
+            pk__in=Incident.objects.filter(
+                components__services__organization_id=organization_id
+            ).values("pk")
+        )
+
+    def visible_to(self, user, membership=None):
+        """Staff see everything; others what is public plus the private incidents that
+        touch their own organisation's services (published only)."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self.all()
+        if membership is None or user is None or membership.user_id != user.pk:
+            return self.public()
+        affected = Incident.objects.filter(
+            components__services__organization_id=membership.organization_id
+        ).values("pk")
+        return self.published().filter(models.Q(is_private=False) | models.Q(pk__in=affected))
+
     def incidents(self):
         return self.filter(kind=Incident.Kind.INCIDENT)
 
@@ -177,7 +236,7 @@ class IncidentQuerySet(models.QuerySet):
         )
 
 
-class Incident(models.Model):
+class Incident(Bilingual, models.Model):
     """An incident or a maintenance window, told through its updates."""
 
     class Kind(models.TextChoices):
@@ -186,6 +245,7 @@ class Incident(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INCIDENT)
     name = models.CharField(_("title"), max_length=200)
+    name_zh_hans = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
     impact = models.CharField(_("impact"), max_length=12, choices=Impact.choices, default="minor")
     status = models.CharField(
         _("status"),
@@ -201,10 +261,21 @@ class Incident(models.Model):
         default=True,
         help_text=_("Drafts (e.g. from monitoring) are hidden until staff publish them."),
     )
+    is_private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_(
+            "Only the organisations whose services run on the affected components see it (and "
+            "staff): never the public status page, feeds or API, nor the public uptime."
+        ),
+    )
     scheduled_for = models.DateTimeField(_("maintenance starts"), null=True, blank=True)
     scheduled_until = models.DateTimeField(_("maintenance ends"), null=True, blank=True)
     postmortem = models.TextField(
         _("post-mortem"), blank=True, help_text=_("Markdown. Shown on the incident's page.")
+    )
+    postmortem_zh_hans = models.TextField(
+        _("post-mortem (Chinese)"), blank=True, help_text=_("Markdown. Optional.")
     )
     postmortem_published_at = models.DateTimeField(
         _("post-mortem published"), null=True, blank=True
@@ -284,6 +355,15 @@ class Incident(models.Model):
         """(start, end) of the time this incident counts against uptime, end None if ongoing."""
         return self.started_at, self.resolved_at
 
+    @property
+    def local_postmortem(self):
+        return self.local("postmortem")
+
+    @property
+    def changes_public_components(self):
+        """Only a published, public incident moves the components' public status."""
+        return self.is_published and not self.is_private
+
     @transaction.atomic
     def post_update(
         self,
@@ -291,7 +371,9 @@ class Incident(models.Model):
         body,
         component_statuses=None,
         *,
+        body_zh_hans="",
         notify=False,
+        notify_customers=False,
         display_at=None,
         author=None,
     ):
@@ -299,23 +381,32 @@ class Incident(models.Model):
 
         component_statuses maps Component → new status. Components not named keep their
         status, except that closing an incident brings its components back to operational.
-        A draft records the intended component statuses but changes nothing public.
+        A draft or a private incident records the intended component statuses but changes
+        nothing public. The affected customers are told when `notify_customers` is set and
+        always at the milestones (see is_customer_milestone).
         """
         now = timezone.now()
         component_statuses = dict(component_statuses or {})
+        first = not self.updates.exists()
         if status in CLOSED_STATUSES:
             still_affected = set(
-                Incident.objects.active().exclude(pk=self.pk).values_list("components", flat=True)
+                Incident.objects.active()
+                .public()
+                .exclude(pk=self.pk)
+                .values_list("components", flat=True)
             )
             for component in self.components.all():
                 if component.pk not in still_affected:
                     component_statuses.setdefault(component, ComponentStatus.OPERATIONAL)
+        notify_customers = notify_customers or is_customer_milestone(self, status, first)
         update = IncidentUpdate.objects.create(
             incident=self,
             status=status,
             body=body,
+            body_zh_hans=body_zh_hans,
             display_at=display_at or now,
             notify_subscribers=notify,
+            notify_customers=notify_customers,
             author=author,
         )
         components = (
@@ -332,17 +423,21 @@ class Incident(models.Model):
                 old_status=locked.status,
                 new_status=new_status,
             )
-            if self.is_published and locked.status != new_status:
+            if self.changes_public_components and locked.status != new_status:
                 locked.status = new_status
                 locked.save(update_fields=["status", "updated_at"])
         if component_statuses:
             self.components.add(*current.values())
         self._move_to(status, now)
         self.save()
-        if notify and self.is_published:
+        if notify and self.is_published and not self.is_private:
             from .tasks import queue_notifications
 
             queue_notifications(update)
+        if notify_customers and self.is_published:
+            from .notices import queue_customer_notice
+
+            queue_customer_notice(update)
         return update
 
     def _move_to(self, status, now):
@@ -360,7 +455,8 @@ class Incident(models.Model):
 
     @transaction.atomic
     def publish(self):
-        """Make a draft public and apply its latest update's component statuses."""
+        """Make a draft visible, apply its latest update's component statuses (unless it
+        is private) and tell the affected customers that it opened."""
         if self.is_published:
             return
         self.is_published = True
@@ -368,21 +464,52 @@ class Incident(models.Model):
         latest = self.updates.order_by("-display_at", "-pk").first()
         if latest is None:
             return
-        for change in latest.component_changes.select_related("component"):
-            if change.component.status != change.new_status:
-                change.component.status = change.new_status
-                change.component.save(update_fields=["status", "updated_at"])
+        if not self.is_private:
+            for change in latest.component_changes.select_related("component"):
+                if change.component.status != change.new_status:
+                    change.component.status = change.new_status
+                    change.component.save(update_fields=["status", "updated_at"])
+        from .notices import queue_customer_notice
+
+        IncidentUpdate.objects.filter(pk=latest.pk).update(notify_customers=True)
+        queue_customer_notice(latest)
+
+    @property
+    def lacks_translation(self):
+        """True when the title, an update or the post-mortem has no Chinese text."""
+        return (
+            not self.name_zh_hans
+            or bool(self.postmortem and not self.postmortem_zh_hans)
+            or any(not update.body_zh_hans for update in self.updates.all())
+        )
 
 
-class IncidentUpdate(models.Model):
+def is_customer_milestone(incident, status, first):
+    """Opening, resolving, and maintenance being scheduled, starting and ending: the
+    affected customers are always told of these; of other updates when staff choose."""
+    if first:
+        return True
+    if incident.is_maintenance:
+        return status in (IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS, *CLOSED_STATUSES)
+    return status in CLOSED_STATUSES and not incident.is_resolved
+
+
+class IncidentUpdate(Bilingual, models.Model):
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="updates"
     )
     status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
     body = models.TextField(_("message"), help_text=_("Markdown."))
+    body_zh_hans = models.TextField(
+        _("message (Chinese)"), blank=True, help_text=_("Markdown. Optional.")
+    )
     display_at = models.DateTimeField(_("shown as posted at"), default=timezone.now)
     notify_subscribers = models.BooleanField(_("notify subscribers"), default=False)
     notified_at = models.DateTimeField(_("subscribers notified"), null=True, blank=True)
+    notify_customers = models.BooleanField(_("notify affected customers"), default=False)
+    customers_notified_at = models.DateTimeField(
+        _("affected customers notified"), null=True, blank=True
+    )
     author = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -397,6 +524,10 @@ class IncidentUpdate(models.Model):
 
     def __str__(self):
         return f"{self.get_status_display()} — {self.incident}"
+
+    @property
+    def local_body(self):
+        return self.local("body")
 
 
 class IncidentUpdateComponent(models.Model):
@@ -417,7 +548,7 @@ class IncidentUpdateComponent(models.Model):
         return f"{self.component}: {self.old_status} → {self.new_status}"
 
 
-class IncidentTemplate(models.Model):
+class IncidentTemplate(Bilingual, models.Model):
     """Ready-made text for common situations, picked when posting an update in the admin."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -425,10 +556,14 @@ class IncidentTemplate(models.Model):
         _("kind"), max_length=12, choices=Incident.Kind.choices, default=Incident.Kind.INCIDENT
     )
     title = models.CharField(_("incident title"), max_length=200, blank=True)
+    title_zh_hans = models.CharField(_("incident title (Chinese)"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=IncidentStatus.choices, blank=True
     )
     body = models.TextField(_("message"), help_text=_("Markdown."))
+    body_zh_hans = models.TextField(
+        _("message (Chinese)"), blank=True, help_text=_("Markdown. Optional.")
+    )
 
     class Meta:
         verbose_name = _("incident template")
@@ -485,6 +620,28 @@ class Subscriber(models.Model):
         return self.email
 
 
+class NoticePreference(models.Model):
+    """Whether a person wants proactive notice of incidents on their organisation's services.
+
+    No row means the default: owners and admins get it, members don't.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    wants_notices = models.BooleanField(
+        _("email me about incidents and maintenance affecting our services"), default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("incident notice preference")
+        verbose_name_plural = _("incident notice preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+
 class AlertState(models.Model):
     """The last state seen of one Alertmanager alert, which makes the webhook idempotent."""
 
@@ -505,13 +662,13 @@ class AlertState(models.Model):
 
 
 def active_notices_for(organization):
-    """Published incidents and maintenance under way that touch this organisation's services."""
+    """Published incidents and maintenance under way that touch this organisation's services
+    (its private ones included)."""
     if organization is None:
         return []
     return list(
         Incident.objects.active()
-        .filter(components__services__organization=organization)
-        .distinct()
+        .touching(organization.pk)
         .prefetch_related(
             models.Prefetch(
                 "components",

@@ -70,7 +70,7 @@ def status_overview(zone, now=None):
     window_start = day_bounds(today - datetime.timedelta(days=HISTORY_DAYS - 1), zone)[0]
 
     components = list(Component.objects.visible().select_related("group"))
-    window = Incident.objects.published().overlapping(window_start, now)
+    window = Incident.objects.public().overlapping(window_start, now)
     outages = outages_by_component(window.prefetch_related("components"))
 
     groups = {}
@@ -88,8 +88,8 @@ def status_overview(zone, now=None):
             row.uptime = overall_uptime(row.days)
         groups.setdefault(component.group_id, GroupRow(component.group)).rows.append(row)
 
-    active = list(with_updates(Incident.objects.active().order_by("-started_at")))
-    upcoming = list(with_updates(Incident.objects.published().upcoming().order_by("scheduled_for")))
+    active = list(with_updates(Incident.objects.active().public().order_by("-started_at")))
+    upcoming = list(with_updates(Incident.objects.public().upcoming().order_by("scheduled_for")))
     indicator, description = page_indicator(
         components, [i for i in active if i.kind == Incident.Kind.INCIDENT]
     )

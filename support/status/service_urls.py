@@ -6,4 +6,5 @@ app_name = "services"
 
 urlpatterns = [
     path("<int:pk>/", views.service_detail, name="detail"),
+    path("notices/", views.notice_preference, name="notice_preference"),
 ]

@@ -22,7 +22,7 @@ class IncidentSitemap(SiteURLSitemap):
     limit = 1000
 
     def items(self):
-        return Incident.objects.published().order_by("-started_at")
+        return Incident.objects.public().order_by("-started_at")
 
     def lastmod(self, incident):
         return incident.updated_at

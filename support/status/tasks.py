@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_q.tasks import async_task
 
 from portal.emails import send_email
@@ -32,7 +32,7 @@ def notify_subscribers(update_id):
             .filter(pk=update_id, notified_at__isnull=True)
             .first()
         )
-        if update is None or not update.incident.is_published:
+        if update is None or not update.incident.is_published or update.incident.is_private:
             return 0
         component_ids = list(update.incident.components.values_list("pk", flat=True))
         subscriber_ids = list(
@@ -72,28 +72,40 @@ def send_notification_batch(update_id, subscriber_ids):
     return sent
 
 
+def in_both_languages(message):
+    """(English, Chinese) of one of our own messages, for an update's two texts."""
+    with translation.override(settings.LANGUAGE_CODE):
+        english = gettext(message)
+    with translation.override("zh-hans"):
+        return english, gettext(message)
+
+
 def advance_maintenance(now=None):
     """Start and complete maintenance windows on time (run every minute by django-q2)."""
     now = now or timezone.now()
     started = completed = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        due = Incident.objects.published().upcoming().filter(scheduled_for__lte=now)
-        for maintenance in due:
-            maintenance.post_update(
-                IncidentStatus.IN_PROGRESS,
-                gettext("The scheduled maintenance has started."),
-                dict.fromkeys(maintenance.components.all(), ComponentStatus.UNDER_MAINTENANCE),
-                notify=True,
-            )
-            started += 1
-        done = Incident.objects.published().in_progress().filter(scheduled_until__lte=now)
-        for maintenance in done:
-            maintenance.post_update(
-                IncidentStatus.COMPLETED,
-                gettext("The scheduled maintenance has been completed."),
-                notify=True,
-            )
-            completed += 1
+    due = Incident.objects.published().upcoming().filter(scheduled_for__lte=now)
+    for maintenance in due:
+        body, body_zh_hans = in_both_languages(
+            gettext_noop("The scheduled maintenance has started.")
+        )
+        maintenance.post_update(
+            IncidentStatus.IN_PROGRESS,
+            body,
+            dict.fromkeys(maintenance.components.all(), ComponentStatus.UNDER_MAINTENANCE),
+            body_zh_hans=body_zh_hans,
+            notify=True,
+        )
+        started += 1
+    done = Incident.objects.published().in_progress().filter(scheduled_until__lte=now)
+    for maintenance in done:
+        body, body_zh_hans = in_both_languages(
+            gettext_noop("The scheduled maintenance has been completed.")
+        )
+        maintenance.post_update(
+            IncidentStatus.COMPLETED, body, body_zh_hans=body_zh_hans, notify=True
+        )
+        completed += 1
     if started or completed:
         log.info("Maintenance windows: %s started, %s completed", started, completed)
     return started, completed

@@ -1,6 +1,8 @@
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import organization_required
 from portal.emails import send_email
@@ -17,7 +19,7 @@ from portal.net import absolute_url, client_ip
 from support.tickets.models import Ticket
 
 from .cache import cache_get, cache_set, cached
-from .forms import SubscribeForm
+from .forms import NoticePreferenceForm, SubscribeForm
 from .middleware import (
     CSRF_PLACEHOLDER,
     anonymous_page_key,
@@ -28,6 +30,7 @@ from .models import (
     Component,
     Incident,
     IncidentUpdateComponent,
+    NoticePreference,
     Subscriber,
     active_notices_for,
 )
@@ -65,9 +68,7 @@ def index(request):
 
 
 def _visible_incident(request, pk):
-    incidents = Incident.objects.all()
-    if not request.user.is_staff:
-        incidents = incidents.published()
+    incidents = Incident.objects.visible_to(request.user, getattr(request, "membership", None))
     incident = with_updates(incidents.filter(pk=pk)).first()
     if incident is None:
         raise Http404
@@ -75,6 +76,11 @@ def _visible_incident(request, pk):
 
 
 def incident_detail(request, pk):
+    if (
+        not request.user.is_authenticated
+        and Incident.objects.filter(pk=pk, is_published=True, is_private=True).exists()
+    ):
+        return redirect_to_login(request.get_full_path())
     incident = _visible_incident(request, pk)
     updates = list(incident.updates.all())
     changes = {}
@@ -102,7 +108,7 @@ def _previous_month(month):
 def history(request):
     """Past incidents and maintenance by month, three months a page, newest first."""
     now = timezone.localtime()
-    published = Incident.objects.published().exclude(status="scheduled")
+    published = Incident.objects.public().exclude(status="scheduled")
     oldest = published.order_by("started_at").values_list("started_at", flat=True).first()
     months = [_month_start(now)]
     if oldest:
@@ -214,6 +220,27 @@ def known_issues_panel(request):
     if not notices:
         return None
     return {"template": "status/_dashboard_panel.html", "notices": notices}
+
+
+@require_POST
+@login_required
+def notice_preference(request):
+    """The profile's "email me about incidents affecting our services" checkbox."""
+    preference = NoticePreference.objects.filter(user=request.user).first()
+    form = NoticePreferenceForm(
+        request.POST, instance=preference or NoticePreference(user=request.user)
+    )
+    if form.is_valid():
+        form.save()
+        if form.cleaned_data["wants_notices"]:
+            messages.success(
+                request, _("We will email you about incidents affecting your services.")
+            )
+        else:
+            messages.success(
+                request, _("We won't email you about incidents affecting your services.")
+            )
+    return redirect("profile")
 
 
 @organization_required

@@ -81,3 +81,30 @@ def indicator_label(indicator):
     from ..models import INDICATOR_LABELS
 
     return INDICATOR_LABELS.get(indicator, INDICATOR_LABELS["none"])
+
+
+@register.inclusion_tag("status/_notice_preference_form.html", takes_context=True)
+def notice_preference_form(context):
+    """The proactive-notice choice on the profile page (for people in an organisation)."""
+    from ..forms import NoticePreferenceForm
+    from ..notices import wants_notice
+
+    request = context["request"]
+    membership = getattr(request, "membership", None)
+    form = NoticePreferenceForm(
+        initial={"wants_notices": wants_notice(request.user, membership)},
+        auto_id="id_notice_%s",
+    )
+    return {
+        "form": form,
+        "show": bool(getattr(request, "memberships", None)),
+        "request": request,
+    }
+
+
+@register.simple_tag
+def feed_lang():
+    """The query string that keeps feeds and the calendar in the page's language."""
+    from ..models import content_language
+
+    return "?lang=zh-hans" if content_language() == "zh-hans" else ""
