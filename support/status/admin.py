@@ -66,7 +66,7 @@ class IncidentAdminForm(forms.ModelForm):
     )
     update_body_zh_hans = forms.CharField(
         label=_("Update message (Chinese)"),
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
         required=False,
         help_text=_("Markdown. Optional: readers of Chinese see the English message without it."),
     )

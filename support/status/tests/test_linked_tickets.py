@@ -6,6 +6,7 @@ import itertools
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -217,28 +218,30 @@ def test_webhooks_hear_each_reply_and_look_at_the_tickets_together(
     assert counts[3] == counts[20], counts
 
 
+ENGLISH = "A failed disk; replacing it."
+CHINESE = "一块硬盘故障，正在更换。"
+
+
 def test_each_customer_sees_the_update_on_their_ticket_and_by_email_in_their_language(
     client, agent, web, send_queued_mail
 ):
     incident = open_incident([web])
-    english, chinese = customer_tickets(1, incident) + [
-        customer_tickets(1, incident, language="zh-hans")[0]
-    ]
-    update = post_update(incident, agent)
+    incident.name_zh_hans = "网站服务器故障"
+    incident.save()
+    (english,) = customer_tickets(1, incident)
+    (chinese,) = customer_tickets(1, incident, language="zh-hans")
+    update = incident.post_update("identified", ENGLISH, body_zh_hans=CHINESE, author=agent)
     send_queued_mail()
-    from django.core import mail
-
     mail.outbox.clear()
     incidents.post_update_to_tickets(update.pk, [english.pk, chinese.pk], agent.pk)
     delivered = {message.to[0]: message for message in send_queued_mail()}
 
-    for ticket in (english, chinese):
-        ticket.refresh_from_db()
+    for ticket, text, other in [(english, ENGLISH, CHINESE), (chinese, CHINESE, ENGLISH)]:
         client.force_login(ticket.requester)
         page = client.get(ticket.get_absolute_url()).content.decode()
-        assert "A failed disk; replacing it." in page
+        assert text in page and other not in page
         email = delivered[ticket.requester.email]
-        assert "A failed disk; replacing it." in email.body
+        assert text in email.body and other not in email.body
         assert ticket.reference in email.subject
         assert incident_events(ticket, Kind.INCIDENT_UPDATE) == [
             (
@@ -249,7 +252,30 @@ def test_each_customer_sees_the_update_on_their_ticket_and_by_email_in_their_lan
     english_email = delivered[english.requester.email].body
     assert "Update on the incident “Web servers down”: Identified" in english_email
     assert f"/status/incidents/{incident.pk}/" in english_email
-    assert "回复了您的工单" in delivered[chinese.requester.email].body
+    chinese_email = delivered[chinese.requester.email].body
+    assert "故障“网站服务器故障”的最新进展：已确认原因" in chinese_email
+    assert "回复了您的工单" in chinese_email  # the email around it in Chinese too
+
+
+def test_without_a_chinese_text_a_chinese_customer_reads_the_update_in_english_whole(agent, web):
+    incident = open_incident([web])
+    incident.name_zh_hans = "网站服务器故障"
+    incident.save()
+    (ticket,) = customer_tickets(1, incident, language="zh-hans")
+    update = post_update(incident, agent)
+    incidents.post_update_to_tickets(update.pk, [ticket.pk], agent.pk)
+    reply = ticket.messages.get(author=agent).body
+    assert reply.startswith("**Update on the incident “Web servers down”: Identified**")
+    assert ENGLISH in reply and "网站" not in reply
+
+
+def test_a_private_incident_reply_does_not_point_to_the_status_page(agent, web):
+    incident = open_incident([web], is_private=True)
+    (ticket,) = customer_tickets(1, incident)
+    update = post_update(incident, agent)
+    incidents.post_update_to_tickets(update.pk, [ticket.pk], agent.pk)
+    reply = ticket.messages.get(author=agent).body
+    assert ENGLISH in reply and "/status/" not in reply
 
 
 def test_the_reply_counts_as_the_first_response_and_is_not_posted_twice(agent, web):
