@@ -77,7 +77,7 @@ def reply_body(update, language):
         }
         parts = [f"**{heading}**", update.local("body")]
         if not incident.is_private:  # a private incident isn't on the status page
-            url = absolute_url(incident.get_absolute_url())
+            url = f"<{absolute_url(incident.get_absolute_url())}>"  # a link in Markdown
             parts.append(gettext("Follow the incident on the status page: %(url)s") % {"url": url})
     return "\n\n".join(parts)
 
