@@ -54,6 +54,13 @@ class AccountAdapter(DefaultAccountAdapter):
             return bool(token and invitation_from_token(token))
         return super().is_open_for_signup(request)
 
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """The sign-in lockout counts per address only. allauth adds the request's host,
+        port included, so every node reached directly (or every name in ALLOWED_HOSTS)
+        allowed another five wrong passwords."""
+        login = credentials.get("email", credentials.get("username", ""))
+        return f"login:{login.lower()}"
+
     def save_user(self, request, user, form, commit=True):
         """New people start in the language they signed up in."""
         user = super().save_user(request, user, form, commit=False)

@@ -293,6 +293,9 @@ if EMAIL_HOST:
 else:
     OUTBOX_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# How long a deliverer holds an outbox row it claimed: one whose deliverer died is sent again
+# after this (support/outbox). Longer than the slowest SMTP conversation.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 600)
 
 # Inbound email (support.inbound): an IMAP mailbox polled every minute, when IMAP_HOST is set.
 IMAP_HOST = os.environ.get("IMAP_HOST", "")

@@ -1,4 +1,5 @@
-"""Real servers for tests about several processes: gunicorn on loopback, a plain HTTP client.
+"""Real servers for tests about several processes: gunicorn on loopback, django-q2 clusters,
+a plain HTTP client.
 
 The servers run with production settings (DEBUG off) against the test database, so
 cookies are marked Secure: the client keeps them itself instead of a cookie jar.
@@ -56,8 +57,13 @@ def server_environment(**extra):
 
 
 class Gunicorn:
-    def __init__(self, workers=2, extra_args=(), **env):
+    """gunicorn on a free loopback port; its error output goes to `log_path` when given (a
+    pipe fills up and stalls the server when a test makes it log much)."""
+
+    def __init__(self, workers=2, extra_args=(), log_path=None, **env):
         self.port = free_port()
+        self.log_path = log_path
+        self.log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -75,15 +81,20 @@ class Gunicorn:
             cwd=settings.BASE_DIR,
             env=server_environment(**env),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log or subprocess.PIPE,
         )
         self.wait_until_ready()
+
+    def errors(self):
+        if self.log_path:
+            return self.log_path.read_bytes().decode(errors="replace")
+        return self.process.stderr.read().decode(errors="replace")
 
     def wait_until_ready(self, seconds=60):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode(errors="replace"))
+                raise RuntimeError(self.errors())
             try:
                 if Client(self.port).get("/healthz").status == 200:
                     return
@@ -114,6 +125,54 @@ class Gunicorn:
                 self.kill()
         if self.process.stderr:
             self.process.stderr.close()
+        if self.log:
+            self.log.close()
+
+
+class Cluster:
+    """A django-q2 cluster (`manage.py qcluster`) in a process group of its own, logging to
+    `log_path`, so that `kill()` takes its sentinel, pusher, monitor and workers down too."""
+
+    def __init__(self, log_path, **env):
+        self.log_path = log_path
+        self.log = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            env=server_environment(LOG_LEVEL="INFO", **env),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_until_running(self, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            output = self.log_path.read_bytes()
+            if b" running." in output:
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError(output.decode(errors="replace"))
+            time.sleep(0.2)
+        raise RuntimeError("the django-q2 cluster did not start")
+
+    def kill(self, sig=signal.SIGKILL):
+        """SIGKILL every process of the cluster at once (no graceful shutdown)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=20)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()  # the cluster stops its own processes
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        with contextlib.suppress(ProcessLookupError):  # workers left behind by a SIGTERM
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
 
 
 class Response:

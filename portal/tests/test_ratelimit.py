@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connections
 
+from conftest import PASSWORD
 from portal import ratelimit
 
 
@@ -65,6 +66,20 @@ def test_failed_sign_ins_over_the_limit_answer_429(client, owner):
     assert response.status_code == 429
     assert response["Retry-After"] == "300"
     assert "Too many failed login attempts" in response.text
+
+
+def test_the_sign_in_lockout_counts_whichever_host_and_port_the_attempt_came_through(
+    client, owner, settings
+):
+    """Before: allauth keyed the count by the Host header, port included, so each node
+    reached on its own port (or each name in ALLOWED_HOSTS) allowed five more."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    hosts = ["127.0.0.1:8001", "127.0.0.1:8002", "localhost", "127.0.0.1", "localhost:8003"]
+    for host in hosts:
+        wrong = {"login": owner.email, "password": "wrong"}
+        assert client.post("/accounts/login/", wrong, HTTP_HOST=host).status_code == 200
+    right = {"login": owner.email.upper(), "password": PASSWORD}
+    assert client.post("/accounts/login/", right, HTTP_HOST="localhost:8004").status_code == 429
 
 
 def test_allauth_limited_views_use_the_portal_429_page(client, owner, settings):

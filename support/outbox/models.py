@@ -29,11 +29,11 @@ class OutboxMessage(models.Model):
     Delivery is at-least-once: a deliverer claims rows (status "sending", a lease
     until `claimed_until`) in a committed transaction, sends, and commits "sent"
     right after the SMTP server accepts. Only a deliverer killed between those two
-    moments leaves a row that is sent again, once its lease has run out.
+    moments leaves a row that is sent again, once its lease has run out
+    (`OUTBOX_LEASE_SECONDS`: a claimed row not sent by then is taken by another deliverer).
     """
 
     MAX_ATTEMPTS = 15  # with the back-off below, about a day and a half of retrying
-    LEASE = timedelta(minutes=10)  # a claimed row not sent by then is taken by another deliverer
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

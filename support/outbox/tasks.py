@@ -1,5 +1,6 @@
 import logging
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -59,7 +60,7 @@ def claim_next(claim):
             return None
         row.status = OutboxMessage.Status.SENDING
         row.claim = claim
-        row.claimed_until = now + OutboxMessage.LEASE
+        row.claimed_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         row.save(update_fields=["status", "claim", "claimed_until"])
     return row
 

@@ -96,6 +96,12 @@ OLDER_INCIDENTS = [
     ("Incoming email delayed", 104, 9, 160, "major", ["mail-in"]),
     ("Dedicated server network outage in Frankfurt", 97, 22, 45, "critical", ["fra1-dedicated"]),
 ]
+OLDER_INCIDENT_NAMES_ZH = {
+    "Frankfurt web servers unreachable": "法兰克福 Web 服务器无法访问",
+    "DNS resolution slow": "DNS 解析缓慢",
+    "Incoming email delayed": "收信延迟",
+    "Dedicated server network outage in Frankfurt": "法兰克福独立服务器网络中断",
+}
 
 
 def demo_reference(number):
@@ -312,6 +318,7 @@ def seed_incidents(now):
         )
         incident = Incident.objects.create(
             name=name,
+            name_zh_hans=OLDER_INCIDENT_NAMES_ZH[name],
             impact=impact,
             status="resolved",
             started_at=started,

@@ -38,17 +38,35 @@ def get_service_for_user(request, pk):
     return service
 
 
+# A private incident leaves the public component status alone; for the customers it
+# touches, their service shows what its impact means.
+IMPACT_COMPONENT_STATUS = {
+    "none": ComponentStatus.OPERATIONAL,
+    "minor": ComponentStatus.DEGRADED_PERFORMANCE,
+    "major": ComponentStatus.PARTIAL_OUTAGE,
+    "critical": ComponentStatus.MAJOR_OUTAGE,
+    "maintenance": ComponentStatus.UNDER_MAINTENANCE,
+}
+
+
 def with_live_components(services):
-    """Services with their visible components (one more query) and their live status."""
+    """Services with their visible components and the active private incidents on those
+    (two more queries), for their live status."""
     live = Component.objects.visible().order_by("pk")
+    private = Incident.objects.active().filter(is_private=True).only("pk", "impact")
     return services.prefetch_related(
-        Prefetch("status_components", queryset=live, to_attr="live_components")
+        Prefetch("status_components", queryset=live, to_attr="live_components"),
+        Prefetch("live_components__incidents", queryset=private, to_attr="private_active"),
     )
 
 
 def live_status(service):
-    """The worst status among the service's components, None when none is mapped."""
-    statuses = [component.status for component in service.live_components]
+    """The worst status among the service's components (counting the private incidents
+    on them), None when none is mapped."""
+    statuses = []
+    for component in service.live_components:
+        statuses.append(component.status)
+        statuses += [IMPACT_COMPONENT_STATUS[i.impact] for i in component.private_active]
     if not statuses:
         return None
     return max(statuses, key=lambda status: IMPACT_RANK[COMPONENT_STATUS_IMPACT[status]])

@@ -102,6 +102,7 @@ def test_the_affected_organisation_and_staff_see_it(
     assert SECRET in dashboard  # the known-issue banner
     page = owner_client.get(f"/status/incidents/{incident.pk}/")
     assert page.status_code == 200 and SECRET in page.text
+    assert '<span class="badge badge-danger">Major outage</span>' in dashboard  # the service
     service_page = owner_client.get(f"/services/{shop.pk}/").text
     assert SECRET in service_page and SECRET_WINDOW in service_page
     client.force_login(member)
