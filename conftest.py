@@ -8,6 +8,7 @@ from django_q.conf import Conf
 from accounts.models import Membership, Organization, User
 from accounts.staff_groups import AGENTS, ENGINEERS
 from support.outbox.tasks import deliver_pending
+from support.tickets.notify import send_pending
 
 PASSWORD = "a-Long-test-passw0rd"
 
@@ -52,9 +53,10 @@ def outbox_delivery(settings, tmp_path, monkeypatch):
 
 @pytest.fixture
 def send_queued_mail(db):
-    """Run the outbox delivery task and return every message delivered so far."""
+    """Run the tasks that write and deliver email and return every message delivered so far."""
 
     def send():
+        send_pending()  # ticket notifications become outbox emails in django-q2 first
         deliver_pending()
         return list(mail.outbox)
 

@@ -430,6 +430,16 @@ TICKET_ATTACHMENT_ALLOWED_TYPES = env_list(
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 TICKET_AUTO_CLOSE_DAYS = env_int("TICKET_AUTO_CLOSE_DAYS", 4)
+# The SLA sweep (support.tickets.tasks): tickets per batch (one transaction each, well under
+# 5 s) and the seconds after which a run stops starting batches (the next minute goes on).
+# A run must end inside django-q2's timeout, with room for its last batch and the digests.
+SLA_SWEEP_BATCH = env_int("SLA_SWEEP_BATCH", 500)
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 40)
+if SLA_SWEEP_BATCH < 1 or not 1 <= SLA_SWEEP_SECONDS <= Q_CLUSTER["timeout"] - 30:
+    raise ImproperlyConfigured(
+        f"SLA_SWEEP_BATCH must be at least 1 and SLA_SWEEP_SECONDS between 1 and "
+        f"{Q_CLUSTER['timeout'] - 30} (django-q2's timeout less 30 s)."
+    )
 TICKET_URGENT_REQUESTS_PER_DAY = env_int("TICKET_URGENT_REQUESTS_PER_DAY", 3)
 ONCALL_ACK_MINUTES = env_int("ONCALL_ACK_MINUTES", 5)
 ONCALL_ACK_LINK_HOURS = env_int("ONCALL_ACK_LINK_HOURS", 24)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from support.tickets import notify, sla
-from support.tickets.models import Priority, Ticket, TimelineEvent
+from support.tickets.models import DigestLine, Priority, Ticket, TimelineEvent
 
 from . import lookup, paging
 from .models import Alert
@@ -36,15 +36,16 @@ def running():
     return tickets
 
 
-def remind(now, staff):
-    """Email (P0: page) whoever works the ticket a few minutes before an update is due."""
+def remind(now, staff, limit=BATCH):
+    """Tell (P0: page) whoever works the ticket a few minutes before an update is due: a line
+    in their next SLA digest (support.tickets.digests)."""
     lead = timedelta(minutes=reminder_minutes())
     tickets = list(
-        running().filter(
-            update_reminded=False, update_due_at__gt=now, update_due_at__lte=now + lead
-        )[:BATCH]
+        running()
+        .filter(update_reminded=False, update_due_at__gt=now, update_due_at__lte=now + lead)
+        .order_by("update_due_at", "pk")[:limit]
     )
-    batch, events = notify.Batch(), []
+    events, lines = [], []
     for ticket in tickets:
         events.append(
             TimelineEvent(
@@ -65,16 +66,22 @@ def remind(now, staff):
                     now=now,
                 )
                 continue
-        batch.add_each(ticket, "staff_sla_warning", staff.handlers(ticket), target="update")
-    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(update_reminded=True)
+        lines += [
+            DigestLine(person=person, ticket=ticket, kind=DigestLine.Kind.UPDATE, target="update")
+            for person in notify.unique(staff.handlers(ticket))
+        ]
+    if tickets:
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(update_reminded=True)
     TimelineEvent.objects.bulk_create(events)
-    batch.send()
+    DigestLine.objects.bulk_create(lines)
     return len(tickets)
 
 
-def mark_missed(now):
+def mark_missed(now, limit=BATCH):
     """Record each missed update and start the next interval from when it was due."""
-    tickets = list(running().filter(update_due_at__lte=now)[:BATCH])
+    tickets = list(running().filter(update_due_at__lte=now).order_by("update_due_at", "pk")[:limit])
+    if not tickets:
+        return 0
     events = []
     for ticket in tickets:
         due = ticket.update_due_at

@@ -19,5 +19,10 @@ class TicketsConfig(AppConfig):
             sender=self,
             weak=False,
         )
+        post_migrate.connect(  # emails whose task was lost: written within a minute
+            lambda **kwargs: ensure_schedule("support.tickets.notify.send_pending", minutes=1),
+            sender=self,
+            weak=False,
+        )
         if dashboard_panel not in PANEL_PROVIDERS:
             PANEL_PROVIDERS.append(dashboard_panel)

@@ -1,3 +1,4 @@
+import functools
 import mimetypes
 import re
 import secrets
@@ -178,6 +179,14 @@ def priority_choices(organization):
     return choices
 
 
+class PriorityField(forms.ChoiceField):
+    """The priorities, labelled with the organisation's first-response targets. The labels
+    (one query) are looked up only when the field is shown, not to check a sent form."""
+
+    def valid_value(self, value):
+        return value in Priority.values
+
+
 class CategorySelect(forms.Select):
     """Each option carries its slug, so the page can show that category's questions."""
 
@@ -196,7 +205,7 @@ class TicketForm(forms.Form):
         queryset=Category.objects.none(),
         empty_label=gettext_lazy("Choose a category"),
     )
-    priority = forms.ChoiceField(
+    priority = PriorityField(
         label=gettext_lazy("How urgent is it?"), widget=forms.RadioSelect, initial="P2"
     )
     service = forms.ModelChoiceField(
@@ -236,8 +245,10 @@ class TicketForm(forms.Form):
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
-        self.fields["priority"].choices = priority_choices(organization)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
+            "team"
+        )
+        self.fields["priority"].choices = functools.cache(lambda: priority_choices(organization))
         self.fields["service"].queryset = organization.services.filter(is_active=True)
         self.fields["cc"].queryset = (
             User.objects.filter(memberships__organization=organization, is_active=True)

@@ -144,6 +144,8 @@ class BusinessCalendar(models.Model):
     def as_calendar(self, holidays=None):
         """The arithmetic's calendar; `holidays` (Holiday rows) saves a query when prefetched."""
         days = [int(day) for day in self.weekdays.split(",") if day.strip().isdigit()]
+        if holidays is None:  # loaded beside the calendar (services.policy_for), else a query
+            holidays = getattr(self, "loaded_holidays", None)
         if holidays is None:
             holidays = self.holidays.all()
         closed = frozenset(day.date for day in holidays if not day.is_working_day)
@@ -705,6 +707,65 @@ class TimelineEvent(models.Model):
         from .timeline import describe
 
         return describe(self, for_customer=True)
+
+
+class Notification(models.Model):
+    """Emails still to be written about something that happened to a ticket.
+
+    Stored in the same transaction as the change (one row however many people are told),
+    so a change that commits is never left untold; a django-q2 task (notify.send_pending)
+    then works out the recipients, writes each email in its recipient's language into the
+    outbox and deletes the row, all in one transaction. The task is queued after commit and
+    also runs every minute, which picks up a row whose task was lost or whose worker died.
+    `emails` lists [template, audience] pairs (notify.AUDIENCES names the audiences).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    emails = models.JSONField()
+    message = models.ForeignKey(
+        "Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email waiting to be written")
+        verbose_name_plural = _("emails waiting to be written")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return ", ".join(template for template, _audience in self.emails)
+
+
+class DigestLine(models.Model):
+    """A ticket to list in one person's next SLA digest (support.tickets.digests).
+
+    The SLA sweep writes these in each batch's transaction, beside the flags it sets; at
+    the end of its run every person gets one email listing their lines, and the lines go.
+    A run that dies leaves its lines for the next run's digests: nothing is lost."""
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", _("SLA target missed")
+        WARNING = "warning", _("SLA target due soon")
+        UPDATE = "update", _("Customer update due soon")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA digest line")
+        verbose_name_plural = _("SLA digest lines")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["person", "id"], name="digest_person")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.ticket_id}"
 
 
 class TicketEmail(models.Model):

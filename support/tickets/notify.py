@@ -1,5 +1,11 @@
 """Ticket emails: who gets which, threaded by Message-ID, queued in the outbox.
 
+A change to a ticket says what to send with `later()`: one Notification row in the
+change's own transaction, nothing rendered. `send_pending()` (a django-q2 task, queued
+after commit and run every minute) works out the recipients, renders each email in the
+recipient's language and time zone into the outbox and deletes the row, in one
+transaction: a lost task or a dead worker delays the emails, never loses them.
+
 Every email carries `[REFERENCE]` in its subject, a Message-ID recorded in
 TicketEmail, and In-Reply-To/References pointing at the ticket's thread id so that
 mail programs thread them. The Message-ID and the Reply-To address (when
@@ -10,11 +16,13 @@ access.py. Internal notes are never passed to any template here.
 """
 
 import secrets
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 
 from accounts.staff_groups import AGENTS, ENGINEERS
 from portal.emails import render_email
@@ -22,7 +30,7 @@ from portal.net import absolute_url
 from support.inbound.authenticity import reply_address, reply_token
 
 from .access import email_recipients, email_recipients_for
-from .models import TicketEmail
+from .models import Notification, TicketEmail
 
 User = get_user_model()
 
@@ -126,16 +134,142 @@ def group_members(*group_names):
     )
 
 
-def team_members(team):
-    if team is None or team.group_id is None:
-        return group_members(AGENTS)
-    return list(User.objects.filter(is_active=True, is_staff=True, groups=team.group_id))
+class Staff:
+    """Who receives a run of emails, without a query per ticket: every active staff member
+    by group (two queries) and, once loaded, the customers of the run's tickets (two)."""
+
+    def __init__(self):
+        self.by_group, self.by_name = defaultdict(list), defaultdict(list)
+        self.customers_by_ticket = {}
+        people = User.objects.filter(is_staff=True, is_active=True).prefetch_related("groups")
+        for person in people.order_by("pk"):
+            for group in person.groups.all():
+                self.by_group[group.pk].append(person)
+                self.by_name[group.name].append(person)
+
+    def load_customers(self, tickets):
+        """The customers of many tickets in two queries, for `customers` to answer from."""
+        self.customers_by_ticket.update(customers_of(tickets))
+
+    def customers(self, ticket, exclude=None):
+        people = self.customers_by_ticket.get(ticket.pk)
+        if people is None:
+            people = customers(ticket)
+        return [person for person in people if exclude is None or person.pk != exclude.pk]
+
+    def team(self, team):
+        """Who works `team`'s tickets (Tier 1 agents for a ticket without a team)."""
+        if team is None or team.group_id is None:
+            return self.by_name[AGENTS]
+        return self.by_group[team.group_id]
+
+    def engineers(self):
+        return self.by_name[ENGINEERS]
+
+    def handlers(self, ticket):
+        """The assignee, or everyone in the ticket's team while nobody is assigned."""
+        return [ticket.assignee] if ticket.assignee_id else self.team(ticket.team)
+
+    def escalation(self, ticket):
+        """The engineers and the organisation's account manager."""
+        return self.engineers() + [ticket.organization.account_manager]
 
 
-def engineers():
-    return group_members(ENGINEERS)
+# Who an audience named in Notification.emails is, worked out when the emails are written.
+AUDIENCES = {
+    "requester": lambda ticket, staff: [ticket.requester],
+    "customers": lambda ticket, staff: staff.customers(ticket),
+    "other_customers": lambda ticket, staff: staff.customers(ticket, exclude=ticket.requester),
+    "team": lambda ticket, staff: staff.team(ticket.team),
+    "handlers": lambda ticket, staff: staff.handlers(ticket),
+    "assignee": lambda ticket, staff: [ticket.assignee],
+    "escalation": lambda ticket, staff: staff.escalation(ticket),
+}
+CONTEXT = ("reason", "target")  # what a row may carry besides the message and the actor
 
 
-def handlers(ticket):
-    """The assignee, or everyone in the ticket's team while nobody is assigned."""
-    return [ticket.assignee] if ticket.assignee_id else team_members(ticket.team)
+def later(ticket, *emails, message=None, by=None, **context):
+    """Remember to send `emails` ((template, audience) pairs) about `ticket`: one INSERT in the
+    caller's transaction; the emails are written by `send_pending` after it commits."""
+    if not emails:
+        return None
+    return later_many([row(ticket, *emails, message=message, by=by, **context)])[0]
+
+
+def row(ticket, *emails, message=None, by=None, **context):
+    """An unsaved Notification, for `later_many` to store with others in one INSERT."""
+    unknown = {audience for _template, audience in emails} - AUDIENCES.keys()
+    if unknown or context.keys() - set(CONTEXT):
+        raise ValueError(f"Unknown audience or context: {unknown or set(context)}")
+    return Notification(
+        ticket=ticket,
+        emails=[list(pair) for pair in emails],
+        message=message,
+        actor=by,
+        context=context,
+    )
+
+
+def later_many(rows):
+    """Store notifications (one INSERT) and have them written after commit."""
+    rows = Notification.objects.bulk_create(rows)
+    if rows and not any(
+        callback is schedule_sending for _s, callback, *_r in connection.run_on_commit
+    ):
+        transaction.on_commit(schedule_sending)
+    return rows
+
+
+def schedule_sending():
+    from django_q.tasks import async_task
+
+    async_task("support.tickets.notify.send_pending", task_name="write ticket emails")
+
+
+SEND_BATCH = 100  # rows a transaction: a long run of emails commits as it goes
+
+
+def send_pending(batch_size=SEND_BATCH):
+    """Write the stored notifications' emails into the outbox; returns how many emails.
+
+    Rows are taken with SKIP LOCKED, so two workers never write the same row twice; each
+    batch's emails and the deletion of its rows commit together."""
+    written = 0
+    while True:
+        with transaction.atomic():
+            rows = pending_rows(batch_size)
+            if not rows:
+                return written
+            batch, staff = Batch(), Staff()
+            staff.load_customers({row.ticket.pk: row.ticket for row in rows}.values())
+            for row in rows:
+                add_row(batch, row, staff)
+            written += batch.send()
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        if len(rows) < batch_size:
+            return written
+
+
+def pending_rows(limit):
+    rows = Notification.objects.select_related(
+        "ticket__organization__account_manager",
+        "ticket__requester",
+        "ticket__assignee",
+        "ticket__team",
+        "ticket__sla_calendar",
+        "message__author",
+        "actor",
+    ).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return list(rows[:limit])
+
+
+def add_row(batch, row, staff):
+    context = {key: row.context[key] for key in CONTEXT if key in row.context}
+    if row.message_id:
+        context["message"] = row.message
+    if row.actor_id:
+        context["by"] = row.actor
+    for template, audience in row.emails:
+        batch.add_each(row.ticket, template, AUDIENCES[audience](row.ticket, staff), **context)

@@ -4,7 +4,9 @@ so the timeline, the SLA clock and the notifications stay right whoever acts."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -14,12 +16,14 @@ from . import notify, sla
 from .forms import safe_filename, storage_filename
 from .models import (
     Attachment,
+    Holiday,
     Message,
     Priority,
     SlaPolicy,
     Team,
     Ticket,
     TimelineEvent,
+    new_reference,
 )
 
 ticket_solved = Signal()  # sender=Ticket, ticket=…
@@ -40,12 +44,25 @@ def record(ticket, kind, by=None, **data):
 
 
 def policy_for(tier, priority):
-    return (
-        SlaPolicy.objects.select_related("calendar")
-        .prefetch_related("calendar__holidays")
-        .filter(tier=tier, priority=priority)
-        .first()
-    )
+    """The policy with its calendar and the calendar's holidays, in one query on PostgreSQL
+    (the days come as two arrays beside the row)."""
+    policies = SlaPolicy.objects.select_related("calendar").filter(tier=tier, priority=priority)
+    if connection.vendor != "postgresql":
+        return policies.prefetch_related("calendar__holidays").first()
+    days = Holiday.objects.filter(calendar_id=OuterRef("calendar_id")).order_by("date")
+    policy = policies.annotate(
+        closed_days=ArraySubquery(days.filter(is_working_day=False).values("date")),
+        working_days=ArraySubquery(days.filter(is_working_day=True).values("date")),
+    ).first()
+    if policy is not None and policy.calendar is not None:
+        policy.calendar.loaded_holidays = [
+            Holiday(calendar=policy.calendar, date=day, is_working_day=False)
+            for day in policy.closed_days
+        ] + [
+            Holiday(calendar=policy.calendar, date=day, is_working_day=True)
+            for day in policy.working_days
+        ]
+    return policy
 
 
 def apply_policy(ticket):
@@ -63,19 +80,22 @@ def default_team(tier=1):
 
 
 def save_attachments(ticket, message, files, by):
-    """Store files (already checked for size and type by the caller) under safe names."""
+    """Store files (already checked for size and type by the caller) under safe names;
+    one INSERT for all of them."""
+    rows = []
     for upload in files:
         name = safe_filename(upload.name)  # shown whole; stored under a name short in bytes
-        upload.name = storage_filename(name)
-        Attachment.objects.create(
+        attachment = Attachment(
             ticket=ticket,
             message=message,
-            file=upload,
             name=name,
             content_type=getattr(upload, "content_type", "") or "application/octet-stream",
             size=upload.size,
             uploaded_by=by,
         )
+        attachment.file.save(storage_filename(name), upload, save=False)
+        rows.append(attachment)
+    Attachment.objects.bulk_create(rows)
 
 
 def open_ticket(
@@ -97,64 +117,77 @@ def open_ticket(
     form_token=None,
     follow_up_of=None,
 ):
-    """Open a ticket, start its SLA clock and queue the emails that say so."""
+    """Open a ticket, start its SLA clock and store the emails that say so (written by a
+    django-q2 task after commit: notify.later)."""
     if service is not None and service.organization_id != organization.pk:
         raise TicketError("The service belongs to another organisation.")
     now = timezone.now()
     team = category.team if category and category.team_id else default_team()
-    with transaction.atomic():
-        ticket = Ticket(
-            organization=organization,
-            requester=requester,
-            created_by=created_by or requester,
-            subject=subject,
-            description=description,
-            priority=priority,
-            category=category,
-            service=service,
-            channel=channel,
-            team=team,
-            tier=team.tier if team else 1,
-            extra_fields=extra_fields or {},
-            problem_started_at=problem_started_at,
-            what_was_tried=what_was_tried,
-            form_token=form_token,
-            follow_up_of=follow_up_of,
-            created_at=now,
-            last_activity_at=now,
-        )
-        apply_policy(ticket)
-        _save_with_unique_reference(ticket)
-        members = set(organization.memberships.values_list("user_id", flat=True))
-        ticket.cc.set([person for person in cc if person.pk in members and person != requester])
-        message = Message.objects.create(
-            ticket=ticket, author=requester, body=description, channel=channel, created_at=now
-        )
-        save_attachments(ticket, message, attachments, created_by or requester)
-        record(ticket, Kind.CREATED, created_by or requester, channel=channel)
-        join_ongoing_incident(ticket)
-
-        batch = notify.Batch()
-        batch.add(ticket, "received", requester)
-        batch.add_each(ticket, "received", notify.customers(ticket, exclude=requester))
-        batch.add_each(ticket, "staff_new", notify.team_members(ticket.team), message=message)
-        batch.send()
-        if ticket.priority == Priority.P0:
-            paging.page_new_p0(ticket)
-    return ticket
-
-
-def _save_with_unique_reference(ticket):
+    ticket = Ticket(
+        organization=organization,
+        requester=requester,
+        created_by=created_by or requester,
+        subject=subject,
+        description=description,
+        priority=priority,
+        category=category,
+        service=service,
+        channel=channel,
+        team=team,
+        tier=team.tier if team else 1,
+        extra_fields=extra_fields or {},
+        problem_started_at=problem_started_at,
+        what_was_tried=what_was_tried,
+        form_token=form_token,
+        follow_up_of=follow_up_of,
+        created_at=now,
+        last_activity_at=now,
+    )
+    apply_policy(ticket)
     for _attempt in range(10):
         try:
             with transaction.atomic():
-                ticket.save()
-            return
+                _open(ticket, cc, attachments, now)
+            return ticket
         except IntegrityError:
             if ticket.form_token and Ticket.objects.filter(form_token=ticket.form_token).exists():
                 raise
-            ticket.reference = type(ticket)._meta.get_field("reference").default()
+            if not Ticket.objects.filter(reference=ticket.reference).exists():
+                raise
+            ticket.reference = new_reference()  # taken meanwhile: try again with another
     raise IntegrityError("Could not find a free ticket reference.")
+
+
+def _open(ticket, cc, attachments, now):
+    """The writes of open_ticket, in its transaction: a taken reference rolls all of them back
+    (no savepoint around the INSERT: the submit stays a handful of queries)."""
+    ticket.save()
+    requester = ticket.requester
+    if cc:
+        members = set(ticket.organization.memberships.values_list("user_id", flat=True))
+        copied = {person.pk for person in cc if person.pk in members} - {requester.pk}
+        Ticket.cc.through.objects.bulk_create(
+            Ticket.cc.through(ticket_id=ticket.pk, user_id=pk) for pk in sorted(copied)
+        )
+    message = Message.objects.create(
+        ticket=ticket,
+        author=requester,
+        body=ticket.description,
+        channel=ticket.channel,
+        created_at=now,
+    )
+    save_attachments(ticket, message, attachments, ticket.created_by)
+    record(ticket, Kind.CREATED, ticket.created_by, channel=ticket.channel)
+    join_ongoing_incident(ticket)
+    notify.later(
+        ticket,
+        ("received", "requester"),
+        ("received", "other_customers"),
+        ("staff_new", "team"),
+        message=message,
+    )
+    if ticket.priority == Priority.P0:
+        paging.page_new_p0(ticket)
 
 
 def add_reply(ticket, *, author, body, internal=False, channel="web", attachments=()):
@@ -174,17 +207,15 @@ def add_reply(ticket, *, author, body, internal=False, channel="web", attachment
         )
         save_attachments(ticket, message, attachments, author)
         ticket.last_activity_at = now
-        batch = notify.Batch()
         if author.is_staff and not message.internal:
             _staff_answered(ticket, author, now)
-            batch.add_each(ticket, "staff_reply", notify.customers(ticket), message=message)
+            notify.later(ticket, ("staff_reply", "customers"), message=message)
         elif not author.is_staff:
             if ticket.status in (Status.PENDING, Status.SOLVED):
                 _set_status(ticket, Status.OPEN, author, now)
-            batch.add_each(ticket, "staff_customer_reply", notify.handlers(ticket), message=message)
+            notify.later(ticket, ("staff_customer_reply", "handlers"), message=message)
         ticket.refresh_next_due()
         ticket.save()
-        batch.send()
     return message
 
 
@@ -216,12 +247,10 @@ def change_status(ticket, status, *, by):
         _set_status(ticket, status, by, now)
         ticket.last_activity_at = now
         ticket.save()
-        batch = notify.Batch()
         if status == Status.PENDING:
-            batch.add_each(ticket, "waiting", notify.customers(ticket))
+            notify.later(ticket, ("waiting", "customers"))
         elif status == Status.SOLVED:
-            batch.add_each(ticket, "solved", notify.customers(ticket))
-        batch.send()
+            notify.later(ticket, ("solved", "customers"))
         if status == Status.SOLVED:
             ticket_solved.send(sender=Ticket, ticket=ticket)
     return ticket
@@ -309,10 +338,7 @@ def escalate(ticket, *, by=None, reason=""):
         ticket.last_activity_at = now
         ticket.save()
         record(ticket, Kind.ESCALATED, by, tier=2, reason=reason[:500])
-        batch = notify.Batch()
-        people = notify.engineers() + [ticket.organization.account_manager]
-        batch.add_each(ticket, "staff_escalated", people, reason=reason)
-        batch.send()
+        notify.later(ticket, ("staff_escalated", "escalation"), reason=reason)
     return ticket
 
 
@@ -325,9 +351,7 @@ def assign(ticket, assignee, *, by):
         name = assignee.display_name if assignee else ""
         record(ticket, Kind.ASSIGNED, by, assignee=name)
         if assignee and assignee != by:
-            batch = notify.Batch()
-            batch.add(ticket, "staff_assigned", assignee, by=by)
-            batch.send()
+            notify.later(ticket, ("staff_assigned", "assignee"), by=by)
     return ticket
 
 
@@ -489,20 +513,19 @@ def reply_to_many(tickets, *, author, bodies, status=None, event=None, counted=F
                 for ticket in tickets
             ]
         )
-        recipients = notify.customers_of(tickets)
-        events, solved = [], []
-        batch = notify.Batch()
+        events, solved, notifications = [], [], []
         for ticket, message in zip(tickets, messages, strict=True):
             ticket.last_activity_at = now
             _staff_answered(ticket, author, now, events, counted=counted)
-            batch.add_each(ticket, "staff_reply", recipients[ticket.pk], message=message)
+            emails = [("staff_reply", "customers")]
             if status and status != ticket.status:
                 _set_status(ticket, status, author, now, events)
                 if status == Status.PENDING:
-                    batch.add_each(ticket, "waiting", recipients[ticket.pk])
+                    emails.append(("waiting", "customers"))
                 elif status == Status.SOLVED:
-                    batch.add_each(ticket, "solved", recipients[ticket.pk])
+                    emails.append(("solved", "customers"))
                     solved.append(ticket)
+            notifications.append(notify.row(ticket, *emails, message=message))
             ticket.refresh_next_due()
             if event is not None:
                 kind, data = event
@@ -514,7 +537,7 @@ def reply_to_many(tickets, *, author, bodies, status=None, event=None, counted=F
         Ticket.objects.bulk_update(tickets, TICKET_FIELDS_A_REPLY_CHANGES, batch_size=500)
         TimelineEvent.objects.bulk_create(events)
         replied_together.send(sender=Ticket, messages=messages, entries=events)
-        batch.send()
+        notify.later_many(notifications)
         for ticket in solved:
             ticket_solved.send(sender=Ticket, ticket=ticket)
     return messages
@@ -566,7 +589,5 @@ def request_urgency(ticket, *, by, reason):
         higher = {"P3": "P2", "P2": "P1"}.get(ticket.priority)
         if higher:
             change_priority(ticket, higher, by=by, reason=reason[:500])
-        batch = notify.Batch()
-        batch.add_each(ticket, "staff_urgent", notify.handlers(ticket), reason=reason, by=by)
-        batch.send()
+        notify.later(ticket, ("staff_urgent", "handlers"), reason=reason, by=by)
     return ticket

@@ -1,74 +1,91 @@
-"""The escalation sweep, run by django-q2 every minute.
+"""The SLA sweep, run by django-q2 every minute.
 
-It works in bulk: a fixed handful of queries whether 1 or 10,000 tickets are
-due, because the emails of a run are queued together and every flag is set
-with one UPDATE.
+It works through whatever is due in batches of at most SLA_SWEEP_BATCH tickets, each
+batch its own transaction in a fixed handful of queries (every flag set with one UPDATE,
+timeline entries and digest lines inserted in bulk), until nothing is left or the run
+has used SLA_SWEEP_SECONDS; a backlog left then (after an outage) is the next minute's.
+So a run always ends well inside django-q2's task timeout, however much is due. Staff
+hear of it in one digest email each per run (support.tickets.digests), written from the
+digest lines the batches stored: a run that dies mid-way loses no line.
 """
 
-from collections import defaultdict
+import time
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.staff_groups import ENGINEERS
 from support.oncall import paging, updates
 
-from . import notify
-from .models import Team, Ticket, TimelineEvent, auto_close_after
+from . import digests, notify
+from .models import DigestLine, Team, Ticket, TimelineEvent, auto_close_after
 
 Kind = TimelineEvent.Kind
 Outcome = Ticket.Outcome
-BATCH = 5000
+Line = DigestLine.Kind
 TARGETS = ("first_response", "resolution")
+PARTS = ("warned", "breached", "update_reminders", "updates_missed", "closed")
+
+
+def batch_size():
+    return settings.SLA_SWEEP_BATCH
 
 
 def sweep(now=None):
-    """Warn at 75 %, mark breaches (final), escalate them, and close old solved tickets."""
+    """Warn at 75 %, mark breaches (final), escalate them, remind and record customer
+    updates, close old solved tickets; then send each person their digest."""
     now = now or timezone.now()
+    started = time.monotonic()
+    totals = dict.fromkeys(PARTS, 0)
+    batches = 0
+    while True:
+        result = sweep_batch(now)
+        batches += 1
+        for part in PARTS:
+            totals[part] += result[part]
+        if not result["more"] or time.monotonic() - started >= settings.SLA_SWEEP_SECONDS:
+            break
+    totals["batches"] = batches
+    totals["more"] = result["more"]
+    totals["digests"] = digests.send()
+    return totals
+
+
+def sweep_batch(now=None, size=None):
+    """One transaction over at most `size` tickets; "more" says whether work was left."""
+    now = now or timezone.now()
+    left = size or batch_size()
+    result = dict.fromkeys(PARTS, 0)
     with transaction.atomic():
-        staff = StaffDirectory()
-        warned = send_warnings(now, staff)
-        breached = mark_breaches(now, staff)
-        reminded = updates.remind(now, staff)
-        missed = updates.mark_missed(now)
-        closed = close_solved(now)
-    return {
-        "warned": warned,
-        "breached": breached,
-        "update_reminders": reminded,
-        "updates_missed": missed,
-        "closed": closed,
-    }
+        staff = Directory()
+        steps = (
+            ("warned", lambda limit: send_warnings(now, staff, limit)),
+            ("breached", lambda limit: mark_breaches(now, staff, limit)),
+            ("update_reminders", lambda limit: updates.remind(now, staff, limit)),
+            ("updates_missed", lambda limit: updates.mark_missed(now, limit)),
+            ("closed", lambda limit: close_solved(now, limit)),
+        )
+        for part, step in steps:
+            if left <= 0:
+                break
+            result[part] = step(left)
+            left -= result[part]
+    result["more"] = left <= 0
+    return result
 
 
-class StaffDirectory:
-    """Every active staff member and their groups, loaded once per sweep."""
+class Directory(notify.Staff):
+    """The staff directory of a batch, with the teams (a breach moves a ticket to tier 2)."""
 
     def __init__(self):
-        User = get_user_model()
-        self.by_group = defaultdict(list)
-        self.engineers = []
-        people = User.objects.filter(is_staff=True, is_active=True).prefetch_related("groups")
-        for person in people:
-            for group in person.groups.all():
-                self.by_group[group.pk].append(person)
-                if group.name == ENGINEERS:
-                    self.engineers.append(person)
-        self.teams = {team.pk: team for team in Team.objects.all()}
-        self.tier1 = next((team for team in self.teams.values() if team.tier == 1), None)
-        self.tier2 = next((team for team in self.teams.values() if team.tier == 2), None)
-
-    def handlers(self, ticket):
-        if ticket.assignee_id:
-            return [ticket.assignee]
-        team = self.teams.get(ticket.team_id) or self.tier1
-        return self.by_group.get(team.group_id, []) if team else []
+        super().__init__()
+        teams = sorted(Team.objects.all(), key=lambda team: team.pk)
+        self.tier2 = next((team for team in teams if team.tier == 2), None)
 
 
 def running(now):
     tickets = Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES, sla_paused_at__isnull=True)
-    tickets = tickets.select_related("assignee", "organization__account_manager", "requester")
+    tickets = tickets.select_related("assignee", "organization__account_manager", "team")
     if connection.features.has_select_for_update_skip_locked:
         tickets = tickets.select_for_update(skip_locked=True, of=("self",))
     return tickets
@@ -81,39 +98,54 @@ def due_filters(target, now, moment):
     return filters
 
 
-def send_warnings(now, staff):
-    batch, events, count = notify.Batch(), [], 0
+def lines_for(people, ticket, kind, target):
+    return [
+        DigestLine(person=person, ticket=ticket, kind=kind, target=target)
+        for person in notify.unique(people)
+    ]
+
+
+def send_warnings(now, staff, limit):
+    events, lines, count = [], [], 0
     for target in TARGETS:
         tickets = list(
-            running(now).filter(
+            running(now)
+            .filter(
                 **due_filters(target, now, "warn"),
                 **{f"{target}_warned": False, f"{target}_due_at__gt": now},
-            )[:BATCH]
+            )
+            .order_by(f"{target}_due_at", "pk")[: limit - count]
         )
         for ticket in tickets:
             events.append(
                 TimelineEvent(ticket=ticket, kind=Kind.SLA_WARNING, data={"target": target})
             )
-            batch.add_each(ticket, "staff_sla_warning", staff.handlers(ticket), target=target)
-        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**{f"{target}_warned": True})
+            lines += lines_for(staff.handlers(ticket), ticket, Line.WARNING, target)
+        if tickets:
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+                **{f"{target}_warned": True}
+            )
         count += len(tickets)
+        if count >= limit:
+            break
     TimelineEvent.objects.bulk_create(events)
-    batch.send()
+    DigestLine.objects.bulk_create(lines)
     return count
 
 
-def mark_breaches(now, staff):
-    batch, events, changed, to_page = notify.Batch(), [], {}, []
+def mark_breaches(now, staff, limit):
+    events, lines, changed, to_page = [], [], {}, []
     for target in TARGETS:
-        for ticket in running(now).filter(**due_filters(target, now, "due"))[:BATCH]:
-            ticket = changed.setdefault(ticket.pk, ticket)
+        due = running(now).filter(**due_filters(target, now, "due"))
+        for ticket in due.order_by(f"{target}_due_at", "pk")[: limit - len(changed)]:
+            ticket = changed.setdefault(ticket.pk, ticket)  # both targets late: one ticket
             setattr(ticket, f"{target}_outcome", Outcome.BREACHED)
             if target == "first_response" and ticket.priority == "P1":
                 to_page.append(ticket)
             events.append(
                 TimelineEvent(ticket=ticket, kind=Kind.SLA_BREACH, data={"target": target})
             )
-            people = staff.engineers + [ticket.organization.account_manager]
+            people = staff.escalation(ticket)
             if ticket.tier < 2:
                 ticket.tier = 2
                 ticket.team = staff.tier2 or ticket.team
@@ -125,7 +157,9 @@ def mark_breaches(now, staff):
                 )
             else:
                 people = people + staff.handlers(ticket)
-            batch.add_each(ticket, "staff_sla_breach", people, target=target)
+            lines += lines_for(people, ticket, Line.BREACH, target)
+        if len(changed) >= limit:
+            break
     for ticket in changed.values():
         ticket.refresh_next_due()
     fields = [
@@ -136,20 +170,23 @@ def mark_breaches(now, staff):
         "escalated_at",
         "next_due_at",
     ]
-    Ticket.objects.bulk_update(changed.values(), fields, batch_size=1000)
+    if changed:
+        Ticket.objects.bulk_update(changed.values(), fields, batch_size=1000)
     TimelineEvent.objects.bulk_create(events)
-    batch.send()
+    DigestLine.objects.bulk_create(lines)
     for ticket in to_page:
         paging.page_p1_breach(ticket, now)
     return len(changed)
 
 
-def close_solved(now):
+def close_solved(now, limit):
     """Solved tickets close by themselves some days later; then they can't be reopened."""
     old = Ticket.objects.filter(
         status=Ticket.Status.SOLVED, solved_at__lte=now - auto_close_after()
     )
-    ids = list(old.values_list("pk", flat=True)[:BATCH])
+    ids = list(old.order_by("solved_at", "pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0
     Ticket.objects.filter(pk__in=ids).update(
         status=Ticket.Status.CLOSED, closed_at=now, next_due_at=None
     )

@@ -130,10 +130,7 @@ def ticket_new(request):
         if form.is_valid():
             data = form.cleaned_data
             token = data["form_token"]
-            existing = _ticket_for_token(request, token)
-            if existing:
-                return redirect(existing)
-            try:
+            try:  # a form sent twice: the second time finds the ticket by its token
                 ticket = services.open_ticket(
                     organization=organization,
                     requester=request.user,

@@ -41,13 +41,12 @@ def later(function, *args):
 def ticket_event(ticket_id, event_type, changes=None, message_id=None):
     from support.tickets.models import Message, Ticket
 
+    # The endpoints first: most organisations have none, and then this is the only query.
+    endpoints = Endpoint.objects.filter(organization__tickets=ticket_id).listening_to(event_type)
+    if not endpoints:
+        return []
     ticket = Ticket.objects.select_related("category", "requester").filter(pk=ticket_id).first()
     if ticket is None:
-        return []
-    endpoints = Endpoint.objects.filter(organization_id=ticket.organization_id).listening_to(
-        event_type
-    )
-    if not endpoints:
         return []
     data = {"ticket": TicketSerializer(ticket).data}
     if changes:

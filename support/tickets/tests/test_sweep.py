@@ -1,4 +1,5 @@
-"""The escalation sweep: warnings at 75 %, breaches, escalation, closing, in bulk."""
+"""The escalation sweep: warnings at 75 %, breaches, escalation, closing, in bulk batches,
+with one digest email per person per run."""
 
 from datetime import timedelta
 
@@ -6,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from conftest import make_user
-from support.tickets import services
-from support.tickets.models import Ticket, TicketEmail, TimelineEvent
-from support.tickets.tasks import sweep
+from support.tickets import services, tasks
+from support.tickets.models import DigestLine, Ticket, TimelineEvent
+from support.tickets.tasks import sweep, sweep_batch
 
 from .conftest import bulk_tickets
 
@@ -30,8 +31,9 @@ def test_warns_at_75_percent_once(open_ticket, agent, send_queued_mail):
     ticket.refresh_from_db()
     assert ticket.first_response_warned and ticket.first_response_outcome == ""
     assert ticket.events.filter(kind="sla_warning").count() == 1
-    warnings = [m for m in send_queued_mail() if "SLA warning" in m.subject]
-    assert [m.to for m in warnings] == [[agent.email]]  # unassigned: its team
+    digests = [m for m in send_queued_mail() if "SLA digest" in m.subject]
+    assert [m.to for m in digests] == [[agent.email]]  # unassigned: its team
+    assert "SLA targets due soon" in digests[0].body and ticket.reference in digests[0].body
 
 
 def test_warning_goes_to_the_assignee_when_there_is_one(
@@ -41,8 +43,8 @@ def test_warning_goes_to_the_assignee_when_there_is_one(
     services.assign(ticket, staff_user, by=agent)
     shift_into_past(ticket, 50)
     sweep()
-    warnings = [m for m in send_queued_mail() if "SLA warning" in m.subject]
-    assert [m.to for m in warnings] == [[staff_user.email]]
+    digests = [m for m in send_queued_mail() if "SLA digest" in m.subject]
+    assert [m.to for m in digests] == [[staff_user.email]]
 
 
 def test_breach_is_marked_final_escalated_and_notified(
@@ -59,8 +61,9 @@ def test_breach_is_marked_final_escalated_and_notified(
     assert ticket.tier == 2 and ticket.team.name == "Tier 2" and ticket.escalated_at
     assert ticket.next_due_at == ticket.first_response_due_at  # still late: sorts first
     assert {"sla_breach", "escalated"} <= set(ticket.events.values_list("kind", flat=True))
-    breach_mails = [m for m in send_queued_mail() if "SLA breached" in m.subject]
-    assert sorted(m.to[0] for m in breach_mails) == [manager.email, engineer.email]
+    digests = [m for m in send_queued_mail() if "SLA digest" in m.subject]
+    assert sorted(m.to[0] for m in digests) == [manager.email, engineer.email]
+    assert all("SLA targets missed" in m.body and ticket.reference in m.body for m in digests)
     # A late reply doesn't undo the breach.
     services.add_reply(ticket, author=agent, body="Sorry")
     ticket.refresh_from_db()
@@ -101,36 +104,116 @@ def test_sweep_is_scheduled_every_minute():
     assert schedule.minutes == 1
 
 
-@pytest.mark.parametrize("count", [10, 1000])
-def test_sweep_over_many_overdue_tickets_in_constant_queries(
-    count, organization, owner, agent, engineer, django_assert_max_num_queries
-):
+def overdue_tickets(count, organization, owner, warn=0):
+    """`count` tickets past their first-response target, and `warn` due within minutes."""
     past = timezone.now() - timedelta(hours=2)
     soon = timezone.now() + timedelta(minutes=5)
-    half = count // 2
     bulk_tickets(
-        half,
-        organization,
-        owner,
-        first_response_due_at=past,
-        first_response_warn_at=past,
-        next_due_at=past,
-    )
-    bulk_tickets(
-        count - half, organization, owner,
-        first_response_due_at=soon, first_response_warn_at=past, next_due_at=soon,
+        count, organization, owner,
+        first_response_due_at=past, first_response_warn_at=past, next_due_at=past,
     )  # fmt: skip
-    Ticket.objects.filter(status="solved")  # noqa: B018
-    with django_assert_max_num_queries(20):
-        result = sweep()
-    assert result == {
-        "warned": count - half,
-        "breached": half,
-        "update_reminders": 0,
-        "updates_missed": 0,
-        "closed": 0,
-    }
+    if warn:
+        bulk_tickets(
+            warn, organization, owner,
+            first_response_due_at=soon, first_response_warn_at=past, next_due_at=soon,
+        )  # fmt: skip
+
+
+# A batch, whatever its size: BEGIN; the staff directory (people, their groups, the teams);
+# warnings (due tickets for each target, the flags, timeline, digest lines); breaches (due
+# tickets for each target, one UPDATE, timeline, digest lines); update reminders and missed
+# updates (tickets, their calendars' holidays); solved tickets to close; COMMIT.
+BATCH_QUERIES = 20
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_a_batch_takes_constant_queries_however_many_tickets(
+    count, organization, owner, agent, engineer, django_assert_max_num_queries
+):
+    half = count // 2
+    overdue_tickets(half, organization, owner, warn=count - half)
+    with django_assert_max_num_queries(BATCH_QUERIES):
+        result = sweep_batch(size=count + 1)
+    assert (result["warned"], result["breached"], result["more"]) == (count - half, half, False)
     assert Ticket.objects.filter(first_response_outcome="breached", tier=2).count() == half
     assert TimelineEvent.objects.filter(kind="escalated").count() == half
-    assert TicketEmail.objects.filter(kind="staff_sla_breach").count() == half
-    assert TicketEmail.objects.filter(kind="staff_sla_warning").count() == count - half
+    lines = DigestLine.objects.all()
+    assert lines.filter(kind="breach", person=engineer).count() == half
+    assert lines.filter(kind="warning", person=agent).count() == count - half
+
+
+def test_a_backlog_is_worked_off_in_batches_with_one_digest_per_person(
+    organization, owner, engineer, agent, settings, send_queued_mail, monkeypatch
+):
+    """600 tickets breach at once (after an outage): batches of 100, each its own
+    transaction in the same number of queries, every ticket marked once, one digest each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = make_user("am@support.example", is_staff=True, language="zh-hans")
+    organization.account_manager = manager
+    organization.save()
+    settings.SLA_SWEEP_BATCH = 100
+    overdue_tickets(600, organization, owner)
+    counts, original = [], tasks.sweep_batch
+
+    def counted(*args, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            result = original(*args, **kwargs)
+        counts.append((len(queries), result["breached"]))
+        return result
+
+    monkeypatch.setattr(tasks, "sweep_batch", counted)
+    result = sweep()
+    assert (result["breached"], result["batches"], result["more"]) == (600, 7, False)
+    assert [breached for _queries, breached in counts] == [100] * 6 + [0]
+    assert len({queries for queries, _breached in counts[:6]}) == 1  # the same every batch
+    assert counts[0][0] <= BATCH_QUERIES
+    marked = TimelineEvent.objects.filter(kind="sla_breach")
+    assert marked.count() == 600 and marked.values("ticket").distinct().count() == 600
+    assert not DigestLine.objects.exists()
+    digests = [m for m in send_queued_mail() if m.to[0] in (engineer.email, manager.email)]
+    assert sorted(m.to[0] for m in digests) == [manager.email, engineer.email]
+    english = next(m for m in digests if m.to == [engineer.email])
+    assert "SLA digest: 600 tickets need attention" in english.subject
+    assert english.body.count("Bulk ticket") == 50 and "And 550 more tickets" in english.body
+    assert len(english.message().as_bytes()) < 60_000  # a list, not a giant message
+    chinese = next(m for m in digests if m.to == [manager.email])
+    assert "600" in chinese.subject and "SLA digest" not in chinese.subject
+    assert agent.email not in [m.to[0] for m in digests]  # tier 1 isn't told of escalations
+    assert sweep() | {"batches": 0} == {
+        **dict.fromkeys(tasks.PARTS, 0),
+        "batches": 0,
+        "more": False,
+        "digests": 0,
+    }
+
+
+def test_a_run_stops_at_its_time_budget_and_the_next_goes_on(
+    organization, owner, engineer, settings
+):
+    settings.SLA_SWEEP_BATCH = 50
+    settings.SLA_SWEEP_SECONDS = 0  # every run stops after its first batch
+    overdue_tickets(120, organization, owner)
+    runs = [sweep() for _run in range(3)]
+    assert [run["breached"] for run in runs] == [50, 50, 20]
+    assert [run["more"] for run in runs] == [True, True, False]
+    assert [run["digests"] for run in runs] == [1, 1, 1]  # the engineer, once a run
+
+
+def test_digest_lines_of_a_run_that_died_go_out_with_the_next(
+    organization, owner, engineer, settings, send_queued_mail
+):
+    settings.SLA_SWEEP_BATCH = 40
+    overdue_tickets(100, organization, owner)
+    sweep_batch()  # a run killed after its first batch: its lines are committed, unsent
+    assert DigestLine.objects.filter(person=engineer).count() == 40
+    assert sweep()["breached"] == 60
+    [digest] = [m for m in send_queued_mail() if m.to == [engineer.email]]
+    assert "100 tickets need attention" in digest.subject
+    assert TimelineEvent.objects.filter(kind="sla_breach").count() == 100
+
+
+def test_django_q_timeout_leaves_room_for_a_run(settings):
+    timeout = settings.Q_CLUSTER["timeout"]
+    assert settings.SLA_SWEEP_SECONDS + 30 <= timeout < settings.Q_CLUSTER["retry"]

@@ -1,0 +1,155 @@
+"""Ticket emails are written by a django-q2 task from one durable row stored with the change:
+the submit stays a handful of queries, and nothing is lost between the request and the worker."""
+
+import secrets
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.staff_groups import AGENTS
+from conftest import make_organization, make_user
+from support.outbox.models import OutboxMessage
+from support.tickets import notify, services
+from support.tickets.models import Category, Notification, Ticket
+
+from .conftest import bulk_tickets
+
+pytestmark = pytest.mark.django_db
+
+# The submit: the session, the user, their membership with the organisation; the category
+# (with its team); the SLA policy with its calendar and holidays; BEGIN; the ticket, its first
+# message, the timeline entry and the notification row; COMMIT. After commit, the webhooks'
+# check for endpoints (and, with django-q2's database broker, the task's row).
+SUBMIT_QUERIES = 12
+# The form: the session, the user, the membership; ongoing incidents for the notice; the
+# categories, the SLA policies (the priorities' targets), the services, the colleagues.
+FORM_QUERIES = 8
+
+
+def submit_data():
+    return {
+        "category": Category.objects.get(slug="website-down").pk,
+        "priority": "P2",
+        "subject": "Shop is down",
+        "description": "Every page answers 502.",
+        "form_token": secrets.token_urlsafe(24),
+    }
+
+
+def tier1_agents(count, **fields):
+    group = Group.objects.get(name=AGENTS)
+    people = [
+        make_user(f"tier1-{number}@support.example", is_staff=True, **fields)
+        for number in range(count)
+    ]
+    for person in people:
+        person.groups.add(group)
+    return people
+
+
+def more_of_everything(scale, organization, owner):
+    tier1_agents(scale)
+    for number in range(scale):
+        make_organization(f"Other {number}")
+    bulk_tickets(scale * 10, organization, owner)
+
+
+def submit_queries(client, monkeypatch, django_capture_on_commit_callbacks):
+    """The queries of one submit and of what runs right after its commit (the task's
+    enqueueing aside: in tests django-q2 would run the task then and there)."""
+    monkeypatch.setattr(notify, "schedule_sending", lambda: None)
+    data = submit_data()
+    capture = CaptureQueriesContext(connection)
+    with capture as queries, django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/tickets/new/", data)
+    assert response.status_code == 302
+    return len(queries)
+
+
+@pytest.mark.parametrize("scale", [1, 30])
+def test_submit_takes_the_same_few_queries_however_many_agents_organisations_and_tickets(
+    scale, owner_client, organization, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    more_of_everything(scale, organization, owner)
+    count = submit_queries(owner_client, monkeypatch, django_capture_on_commit_callbacks)
+    assert count == SUBMIT_QUERIES
+    assert Notification.objects.count() == 1 and not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize("scale", [1, 30])
+def test_the_form_takes_the_same_few_queries_however_many_agents_and_tickets(
+    scale, owner_client, organization, owner, django_assert_num_queries
+):
+    more_of_everything(scale, organization, owner)
+    organization.services.create(name="web01", kind="vps")
+    with django_assert_num_queries(FORM_QUERIES):
+        response = owner_client.get("/tickets/new/")
+    assert response.status_code == 200
+
+
+def test_the_worker_tells_the_customer_and_the_team_in_their_languages(
+    owner_client, owner, send_queued_mail
+):
+    english = tier1_agents(1)[0]
+    chinese = make_user("zh@support.example", is_staff=True, language="zh-hans")
+    chinese.groups.add(Group.objects.get(name=AGENTS))
+    owner_client.post("/tickets/new/", submit_data())
+    ticket = Ticket.objects.get()
+    assert not OutboxMessage.objects.exists()  # nothing written in the request
+    mails = {m.to[0]: m for m in send_queued_mail()}
+    assert set(mails) == {owner.email, english.email, chinese.email}
+    assert mails[owner.email].subject == f"[{ticket.reference}] Received: Shop is down"
+    assert mails[english.email].subject.startswith(f"[{ticket.reference}] New ticket")
+    assert "新建工单" in mails[chinese.email].subject
+    assert "Every page answers 502." in mails[chinese.email].body
+    assert not Notification.objects.exists()
+
+
+def test_a_lost_task_or_a_dead_worker_loses_nothing(ticket, agent, monkeypatch, send_queued_mail):
+    """The row commits with the ticket; a worker that dies while writing rolls back and
+    leaves it; the run every minute writes the emails, once."""
+    from django_q.models import Schedule
+
+    assert Schedule.objects.filter(func="support.tickets.notify.send_pending", minutes=1).exists()
+    assert Notification.objects.filter(ticket=ticket).count() == 1  # its task never ran
+
+    def crash(batch):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(notify.Batch, "send", crash)
+    with pytest.raises(RuntimeError):
+        notify.send_pending()
+    assert Notification.objects.count() == 1 and not OutboxMessage.objects.exists()
+    monkeypatch.undo()
+    assert notify.send_pending() == 2  # the confirmation and the agent
+    assert notify.send_pending() == 0
+    assert sorted(m.to[0] for m in send_queued_mail()) == sorted(
+        [agent.email, ticket.requester.email]
+    )
+
+
+def test_every_ticket_email_takes_the_same_path(ticket, agent, owner, send_queued_mail):
+    send_queued_mail()
+    written = OutboxMessage.objects.count()
+    services.add_reply(ticket, author=agent, body="Looking into it")
+    services.change_status(ticket, Ticket.Status.PENDING, by=agent)
+    services.add_reply(ticket, author=owner, body="Thanks")
+    services.escalate(ticket, by=agent, reason="Needs an engineer")
+    services.request_urgency(ticket, by=owner, reason="Shop still down")
+    assert Notification.objects.count() == 5 and OutboxMessage.objects.count() == written
+    # The customer gets the reply and "waiting"; recipients are worked out when the emails
+    # are written, so the customer's reply goes to the ticket's handlers by then: tier 2
+    # after the escalation, nobody here (no engineers, no account manager).
+    assert notify.send_pending() == 2
+    assert not Notification.objects.exists()
+
+
+def test_many_notifications_are_written_in_batches(organization, owner, agent, send_queued_mail):
+    for number in range(7):
+        services.open_ticket(
+            organization=organization, requester=owner, subject=f"T{number}", description="x"
+        )
+    assert notify.send_pending(batch_size=3) == 14
+    assert len(send_queued_mail()) == 14
