@@ -278,7 +278,7 @@ def test_a_private_incident_reply_does_not_point_to_the_status_page(agent, web):
     assert ENGLISH in reply and "/status/" not in reply
 
 
-def test_the_reply_counts_as_the_first_response_and_is_not_posted_twice(agent, web):
+def test_the_reply_counts_as_the_first_response_and_is_not_posted_twice(agent_client, agent, web):
     incident = open_incident([web])
     (ticket,) = customer_tickets(1, incident)
     assert ticket.first_response_due_at is not None and ticket.first_response_at is None
@@ -290,6 +290,9 @@ def test_the_reply_counts_as_the_first_response_and_is_not_posted_twice(agent, w
     assert ticket.first_response_outcome == Ticket.Outcome.MET
     assert ticket.status == Ticket.Status.OPEN
     assert ticket.messages.filter(author=agent).count() == 1
+    page = agent_client.get(change_url(ticket)).content.decode()
+    assert "Update of the incident Web servers down posted here (Identified)" in page
+    assert f"/admin/status/incident/{incident.pk}/change/" in page  # the ticket links to it
 
 
 def test_resolving_solves_the_linked_tickets_and_a_customer_reopens(
