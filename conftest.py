@@ -89,10 +89,14 @@ def database_cache(settings, transactional_db):
     from django.conf import settings as django_settings
     from django.core.cache import cache
 
+    from portal.fastcache import forget_local_copies
+
     settings.CACHES = {"default": django_settings.DATABASE_CACHE}
     cache.clear()
+    forget_local_copies()  # what this process kept of versioned caches
     yield cache
     cache.clear()
+    forget_local_copies()
 
 
 def make_user(email, password=PASSWORD, **fields):

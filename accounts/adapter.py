@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -111,3 +112,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if code in ratelimit.ALLAUTH_LIMIT_CODES and context.request is not None:
             ratelimit.mark_limited(context.request)
         return super().validation_error(code, *args)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_public_key_credential_rp_entity(self):
+        """Passkeys belong to the portal's own address (SITE_URL), never to a Host header.
+
+        Browsers accept them on https, and on http://localhost for development.
+        """
+        return {"id": urlsplit(settings.SITE_URL).hostname, "name": settings.SITE_NAME}

@@ -64,8 +64,15 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(ModelAdmin):
-    list_display = ["name", "tier", "account_manager", "member_count", "created_at"]
-    list_filter = ["tier", "account_manager"]
+    list_display = [
+        "name",
+        "tier",
+        "account_manager",
+        "member_count",
+        "require_two_factor",
+        "created_at",
+    ]
+    list_filter = ["tier", "account_manager", "require_two_factor"]
     search_fields = ["name", "memberships__user__email", "services__name"]
     autocomplete_fields = ["account_manager"]
     inlines = [MembershipInline, ServiceInline, InvitationInline]

@@ -145,6 +145,14 @@ class Organization(models.Model):
         default=False,
         help_text=_("Owners and admins always may; an owner decides for the other members."),
     )
+    require_two_factor = models.BooleanField(
+        _("members must use two-factor authentication"),
+        default=False,
+        help_text=_(
+            "Members without an authenticator app or a security key are sent to set one up "
+            "before they can use this organisation's pages. API tokens are not affected."
+        ),
+    )
     external_id = models.CharField(
         _("billing system id"),
         max_length=100,

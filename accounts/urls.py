@@ -7,6 +7,11 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("organization/", views.members, name="organization_members"),
     path("organization/switch/", views.switch_organization, name="organization_switch"),
+    path(
+        "organization/two-factor/",
+        views.organization_two_factor,
+        name="organization_two_factor",
+    ),
     path("organization/invite/", views.invite, name="organization_invite"),
     path(
         "organization/invitations/<int:pk>/cancel/",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal.views import set_language_cookie
 
+from .access import TwoFactorRequiredError, has_two_factor, require_two_factor, with_two_factor
 from .decorators import organization_required
 from .forms import InvitationForm, ProfileForm, RoleForm
 from .invitations import (
@@ -55,7 +56,9 @@ def members(request):
     organization = request.organization
     can_manage = request.membership.can_manage_members
     memberships = list(
-        organization.memberships.select_related("user").order_by("role", "user__email")
+        organization.memberships.select_related("user")
+        .annotate(two_factor=with_two_factor())
+        .order_by("role", "user__email")
     )
     owners = sum(membership.role == Membership.Role.OWNER for membership in memberships)
     only_owner = request.membership.role == Membership.Role.OWNER and owners <= 1
@@ -68,8 +71,36 @@ def members(request):
         "invite_form": InvitationForm(membership=request.membership) if can_manage else None,
         "role_form": RoleForm(membership=request.membership) if can_manage else None,
         "services": organization.services.all(),
+        "is_owner": request.membership.role == Membership.Role.OWNER,
+        "owner_has_two_factor": has_two_factor(request.user),
     }
     return render(request, "accounts/members.html", context)
+
+
+@organization_required
+@require_POST
+def organization_two_factor(request):
+    """An owner requires two-factor authentication of every member, or stops requiring it."""
+    required = request.POST.get("require_two_factor") == "on"
+    try:
+        require_two_factor(request.membership, required)
+    except PermissionError:
+        messages.error(request, _("Only owners decide on two-factor authentication."))
+    except TwoFactorRequiredError:
+        messages.error(
+            request,
+            _("Set up two-factor authentication for yourself before you require it of others."),
+        )
+    else:
+        if required:
+            messages.success(
+                request,
+                _("Members now set up two-factor authentication before they use %(name)s.")
+                % {"name": request.organization.name},
+            )
+        else:
+            messages.success(request, _("Two-factor authentication is no longer required."))
+    return redirect("organization_members")
 
 
 def _require_manager(request):

@@ -1,12 +1,16 @@
 """Sign-up, password reset and adding an address say nothing about who has an account.
 
-The same status, the same page and the same time (±50 ms, medians of several requests)
-whether or not the address is known; what differs goes by email to the address itself.
-The tests run with the production password hasher (the test settings keep Django's
-default PBKDF2), so the time the real code paths take is what is compared. The time is
-the CPU time the request takes in this process (the test client runs the whole request
-here): on a shared, loaded machine wall-clock medians swing by hundreds of milliseconds
-from one run to the next, while the work each path does is what an attacker times.
+The same status, the same page and the same time (±50 ms) whether or not the address is
+known; what differs goes by email to the address itself. The tests run with the production
+password hasher (the test settings keep Django's default PBKDF2), so the time the real code
+paths take is what is compared.
+
+Time is the CPU time each request takes in this process (the test client runs the whole
+request here), seven requests of each kind taken in turns. On a shared, loaded machine
+wall-clock times swing by hundreds of milliseconds from one request to the next, and even
+CPU times by tens; a busy machine only ever adds to them. So the figure compared is the
+fastest request of each kind — the work the code path does — and the medians of both kinds
+must not differ by more than twice the tolerance either (both are shown when it fails).
 """
 
 import re
@@ -69,8 +73,15 @@ def compare(make_request, rounds=ROUNDS):
             seconds, response = make_request(kind, number)
             times[kind].append(seconds)
             answers[kind].append(response)
+    return times, answers
+
+
+def assert_same_time(times):
+    fastest = {kind: min(values) for kind, values in times.items()}
     medians = {kind: statistics.median(values) for kind, values in times.items()}
-    return medians, answers
+    shown = {"fastest": fastest, "medians": medians}
+    assert abs(fastest["known"] - fastest["unknown"]) <= TOLERANCE, shown
+    assert abs(medians["known"] - medians["unknown"]) <= 2 * TOLERANCE, shown
 
 
 def same_answer(answers):
@@ -95,11 +106,10 @@ def test_sign_up_with_a_known_address_answers_as_with_a_new_one(client, known, s
         client.logout()
         return timed(client, "/accounts/signup/", signup_data(email))
 
-    medians, answers = compare(sign_up)
+    times, answers = compare(sign_up)
     status, location, _page = same_answer(answers)
     assert (status, location) == (302, "/accounts/confirm-email/")
-    difference = medians["known"] - medians["unknown"]
-    assert abs(difference) <= TOLERANCE, medians
+    assert_same_time(times)
 
     assert User.objects.filter(email=known.email).count() == 1
 
@@ -129,10 +139,10 @@ def test_password_reset_answers_the_same_for_a_known_and_an_unknown_address(
         email = known.email if kind == "known" else f"nobody{number}@example.org"
         return timed(client, "/accounts/password/reset/", {"email": email})
 
-    medians, answers = compare(reset)
+    times, answers = compare(reset)
     status, location, _page = same_answer(answers)
     assert (status, location) == (302, "/accounts/password/reset/done/")
-    assert abs(medians["known"] - medians["unknown"]) <= TOLERANCE, medians
+    assert_same_time(times)
 
     delivered = send_queued_mail()
     to_known = [message for message in delivered if message.to == [known.email]]
@@ -152,14 +162,14 @@ def test_adding_someone_elses_address_answers_as_adding_a_new_one(client, known,
         prober.emailaddress_set.exclude(email=prober.email).delete()
         return timed(client, "/accounts/email/", {"action_add": "", "email": email})
 
-    medians, answers = compare(add)
+    times, answers = compare(add)
     shapes = {
         (response.status_code, response.get("Location"))
         for kind in answers
         for response in answers[kind]
     }
     assert shapes == {(302, "/accounts/email/")}
-    assert abs(medians["known"] - medians["unknown"]) <= TOLERANCE, medians
+    assert_same_time(times)
 
     page = client.get("/accounts/email/").content.decode()
     assert "already" not in page.lower()

@@ -17,8 +17,10 @@ node A never answers 5xx.
 
 The outbox lease (OUTBOX_LEASE_SECONDS) is 10 minutes in production; here the clusters get
 LEASE seconds, so node A's cluster takes over what cluster B had claimed within the test.
-The last submissions are sent once that lease has run out: the delivery they start (as any
-new email's does, or the minute schedule) sends whatever is left.
+The last submissions are sent once that lease has run out: the tasks they start (as any
+new email's do, or the minute schedules) write and send whatever is left — ticket emails
+whose writing task cluster B took down with it (support.tickets.notify), and emails it had
+claimed or whose delivery task it had taken from Redis (support.outbox).
 """
 
 import email
@@ -42,11 +44,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import Client as DjangoClient
+from django_q.models import Schedule
 
 from conftest import PASSWORD, make_organization, make_user
 from support.apitokens.models import CUSTOMER_SCOPES, create_token
 from support.outbox.models import OutboxMessage
-from support.tickets.models import Category, Message, Ticket
+from support.tickets.models import Category, Message, Notification, Ticket
 
 from .servers import Client, Cluster, Gunicorn, free_port
 
@@ -63,9 +66,10 @@ KB_SUGGEST_LIMIT = 20  # per client address and minute, counted in Redis
 CLIENTS = 8
 CUSTOMERS = 8
 # How many operations of each kind; a web submission is two requests (the form, then the post).
-OPERATIONS = {"status": 800, "summary": 300, "api_read": 350}
-OPERATIONS |= {"api_ticket": 120, "web_ticket": 80, "reply": 200}
+OPERATIONS = {"status": 900, "summary": 300, "api_read": 350}
+OPERATIONS |= {"api_ticket": 100, "web_ticket": 70, "reply": 170}
 LATE_SUBMISSIONS = 4
+MAIL_SCHEDULES = ["support.tickets.notify.send_pending", "support.outbox.tasks.deliver_pending"]
 
 
 # --- Redis and SMTP on loopback -----------------------------------------------------------
@@ -317,18 +321,26 @@ def try_the_limits(load):
         )
     results["right"] = [sign_in(load, name, "locked@example.com", PASSWORD) for name in ("A", "B")]
 
-    # A fixed window of a minute: start early in one, so that every request falls into it.
-    if 60 - time.time() % 60 < 15:
-        time.sleep(60 - time.time() % 60 + 0.2)
-    started = time.time()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results["suggest"] = list(
-            pool.map(
-                lambda n: Client(load.nodes["AB"[n % 2]]).get("/kb/suggest/?q=backup"),
-                range(2 * KB_SUGGEST_LIMIT),
+    # A fixed window of a minute: every request must fall into one, so the probe starts early
+    # in a window, and once more in the next if a slow machine made it cross the boundary.
+    for _attempt in range(2):
+        if 60 - time.time() % 60 < 15:
+            time.sleep(60 - time.time() % 60 + 0.1)
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results["suggest"] = list(
+                pool.map(
+                    lambda n: Client(load.nodes["AB"[n % 2]], timeout=120).get(
+                        "/kb/suggest/?q=backup"
+                    ),
+                    range(2 * KB_SUGGEST_LIMIT),
+                )
             )
-        )
-    results["suggest_windows"] = {int(started // 60), int(time.time() // 60)}
+        if int(started // 60) == int(time.time() // 60):
+            break
+        time.sleep(60 - time.time() % 60 + 0.1)
+    else:
+        pytest.fail("the /kb/suggest/ probe crossed a minute twice")
     return results
 
 
@@ -379,6 +391,10 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
 ):
     mailbox, smtp_port = smtp_server
     redis_client(redis_url).flushdb()
+    # The clusters run what the requests cause, and the minute tasks that write and deliver
+    # email: the other schedules would queue emails of their own at moments the test cannot
+    # know.
+    Schedule.objects.exclude(func__in=MAIL_SCHEDULES).delete()
     category_id = Category.objects.get(slug="billing").pk
     shared = {
         "REDIS_URL": redis_url,
@@ -391,6 +407,7 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
         "KB_SUGGEST_RATE_LIMIT": str(KB_SUGGEST_LIMIT),
         "API_RATE_PER_TOKEN": "100000",
         "API_RATE_PER_ADDRESS": "100000",
+        "DATABASE_CONN_MAX_AGE": "600",  # as in production (all are stopped before teardown)
     }
 
     def env(name):
@@ -436,12 +453,11 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
             else:
                 getattr(load, kind)(number, customer)
 
-        half = len(operations) // 2
+        limits = try_the_limits(load)
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            limits = pool.submit(try_the_limits, load)
-            first_half = [pool.submit(run, n, kind) for n, kind in enumerate(operations[:half])]
+            running = [pool.submit(run, n, kind) for n, kind in enumerate(operations)]
             # Half-way, with requests and deliveries in flight: SIGKILL node B and cluster B.
-            while sum(future.done() for future in first_half) < half - CLIENTS or not limits.done():
+            while sum(future.done() for future in running) < len(running) // 2:
                 time.sleep(0.05)
             load.up = ["A"]
             load.killed = True
@@ -453,8 +469,7 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
                     "message_id", flat=True
                 )
             )
-            rest = [pool.submit(run, half + n, kind) for n, kind in enumerate(operations[half:])]
-            for future in [limits, *first_half, *rest]:
+            for future in running:
                 future.result()
             # The dead cluster's claims run out; the mail these submissions cause sends the rest.
             time.sleep(max(0, killed_at + LEASE + 1 - time.monotonic()))
@@ -465,10 +480,13 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
             for future in late:
                 future.result()
 
-        deadline = time.monotonic() + 60
-        while OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).exists():
+        deadline = time.monotonic() + 120
+        while (
+            Notification.objects.exists()
+            or OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).exists()
+        ):
             assert time.monotonic() < deadline, (
-                "mail is still waiting: "
+                f"mail is still waiting ({Notification.objects.count()} notifications): "
                 + str(Counter(OutboxMessage.objects.values_list("status", flat=True)))
                 + node_logs(tmp_path)
             )
@@ -476,7 +494,9 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
         stack.close()
 
     answers = load.answers
-    assert len(answers) >= 1900, len(answers)
+    # One answer (or none) per request: a web submission is two, retries add some.
+    requests = sum(OPERATIONS.values()) + OPERATIONS["web_ticket"] + CUSTOMERS + LATE_SUBMISSIONS
+    assert requests > 1900 and len(answers) >= requests
 
     # Node A never failed, and answered no 5xx; node B only stopped answering once killed.
     errors = [a for a in answers if a.status is not None and a.status >= 500]
@@ -522,10 +542,9 @@ def test_two_nodes_and_two_clusters_survive_losing_one_of_each(
         assert (customer.email, subject) in confirmations
 
     # Limits counted on one node held on the other.
-    wrong = [response.status for response in limits.result()["wrong"]]
+    wrong = [response.status for response in limits["wrong"]]
     assert set(wrong) <= {200, 429} and wrong.count(200) <= 5, wrong
-    for response in limits.result()["right"]:
+    for response in limits["right"]:
         assert response.status == 429 and response.header("Retry-After")
-    suggest = [response.status for response in limits.result()["suggest"]]
-    assert len(limits.result()["suggest_windows"]) == 1, "the limit probe crossed a minute"
+    suggest = [response.status for response in limits["suggest"]]
     assert suggest.count(200) == KB_SUGGEST_LIMIT and suggest.count(429) == KB_SUGGEST_LIMIT

@@ -11,6 +11,9 @@ class KbConfig(AppConfig):
     def ready(self):
         from portal.schedules import ensure_schedule
 
+        from .cache import connect_signals
+
+        connect_signals()
         post_migrate.connect(
             lambda **kwargs: ensure_schedule("support.kb.tasks.flag_stale_articles", minutes=1440),
             sender=self,

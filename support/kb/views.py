@@ -3,6 +3,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -10,6 +13,7 @@ from portal import ratelimit
 from portal.markdown import render_markdown_with_toc
 
 from . import feedback
+from .cache import audience, kb_cache
 from .models import Article, Category, SearchQuery, current_language
 from .search import clean_query, search
 
@@ -25,13 +29,21 @@ def categories_with_counts(user):
 
 
 def index(request):
-    visible = Article.objects.visible_to(request.user).with_translations()
-    context = {
-        "categories": [c for c in categories_with_counts(request.user) if c.article_count],
-        "popular": visible.order_by("-view_count", "slug")[:LIST_LENGTH],
-        "recent": visible.order_by("-updated_at", "slug")[:LIST_LENGTH],
-    }
-    return render(request, "kb/index.html", context)
+    """The topics, popular and recent articles: the same for everyone who sees the same
+    articles, so cached per audience, language and time zone (cache.py)."""
+    user = request.user
+
+    def build():
+        visible = Article.objects.visible_to(user).with_translations()
+        context = {
+            "categories": [c for c in categories_with_counts(user) if c.article_count],
+            "popular": visible.order_by("-view_count", "slug")[:LIST_LENGTH],
+            "recent": visible.order_by("-updated_at", "slug")[:LIST_LENGTH],
+        }
+        return render_to_string("kb/_index_content.html", context)
+
+    name = f"index:{audience(user)}:{get_language()}:{timezone.get_current_timezone_name()}"
+    return render(request, "kb/index.html", {"content": kb_cache.cached(name, build)})
 
 
 def category_detail(request, category_slug):

@@ -7,6 +7,7 @@ tickets (the teams whose staff group they are in). Other staff see no reports.
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 
+from accounts.backends import staff_group_names
 from accounts.staff_groups import AGENTS, ENGINEERS
 from support.tickets.models import Team, Ticket
 
@@ -14,11 +15,9 @@ from support.tickets.models import Team, Ticket
 class StaffScope:
     def __init__(self, user):
         self.user = user
-        groups = set(user.groups.values_list("name", flat=True)) if user.is_staff else set()
-        self.sees_all = (
-            user.is_active and user.is_staff and (user.is_superuser or ENGINEERS in groups)
-        )
-        self.is_agent = user.is_active and user.is_staff and AGENTS in groups
+        staff = user.is_active and user.is_staff
+        self.sees_all = staff and (user.is_superuser or ENGINEERS in staff_group_names(user))
+        self.is_agent = staff and not self.sees_all and AGENTS in staff_group_names(user)
 
     @classmethod
     def of(cls, request):

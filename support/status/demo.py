@@ -1,5 +1,6 @@
-"""Demo status page: 12 components in 4 groups, 90 days of history, an open incident,
-an upcoming maintenance window and a few subscribers. Idempotent; sends no email."""
+"""Demo status page: 12 components in 4 groups, 90 days of history, an open incident, a
+private one (only Acme's VPS), an upcoming maintenance window and a few subscribers, all in
+English and Chinese. Idempotent; sends no email."""
 
 import datetime
 
@@ -295,6 +296,33 @@ def seed(stdout=None):
         "正在**清理队列**，延迟正在缩短。",
     )
     Component.objects.filter(pk=components["mail-out"].pk).update(status="degraded_performance")
+
+    private_start = today - datetime.timedelta(days=2, hours=-6)
+    private = Incident.objects.create(
+        name="VPS host ams2-h17 restarted",
+        name_zh_hans="VPS 宿主机 ams2-h17 重启",
+        impact="major",
+        status="resolved",
+        is_private=True,
+        started_at=private_start,
+        created_at=private_start,
+        resolved_at=private_start + datetime.timedelta(minutes=25),
+    )
+    private.components.set([components["ams2-vps"]])
+    _add_update(
+        private,
+        "investigating",
+        "The host running your VPS restarted unexpectedly; your VPS is starting again.",
+        private_start,
+        body_zh_hans="运行您 VPS 的宿主机意外重启，您的 VPS 正在重新启动。",
+    )
+    _add_update(
+        private,
+        "resolved",
+        "Every VPS on the host is running again. We replaced a faulty memory module.",
+        private_start + datetime.timedelta(minutes=25),
+        body_zh_hans="该宿主机上的所有 VPS 已恢复运行。我们更换了一条故障内存。",
+    )
 
     window_start = today + datetime.timedelta(days=3, hours=2)
     upcoming = Incident.objects.create(

@@ -1,13 +1,12 @@
 """The back office for tickets: the queue, the ticket page with conversation and reply box."""
 
 import functools
-import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -37,16 +36,14 @@ from .models import (
     Category,
     Holiday,
     Macro,
-    Message,
     Priority,
     SlaPolicy,
     Team,
     Ticket,
     TimelineEvent,
 )
+from .search import search_tickets
 from .templatetags.tickets_tags import sla_left
-
-REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
 
 
 @functools.cache
@@ -359,21 +356,9 @@ class TicketAdmin(ModelAdmin):
         return [F("next_due_at").asc(nulls_last=True), "-last_activity_at"]
 
     def get_search_results(self, request, queryset, search_term):
-        """One EXISTS for the messages instead of a join, so no duplicates need removing;
-        a reference is found through its unique index."""
-        term = search_term.replace("\x00", "").strip()[:200]
-        if not term:
-            return queryset, False
-        if REFERENCE.fullmatch(term.upper()):  # a reference: its unique index, nothing else
-            return queryset.filter(reference=term.upper()), False
-        text = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=term)
-        found = queryset.filter(
-            Q(reference__iexact=term)
-            | Q(subject__icontains=term)
-            | Q(requester__email__iexact=term)
-            | Exists(text)
-        )
-        return found, False
+        """Full text with GIN indexes, a reference or an email address (search.py); one
+        `pk IN (…)`, so no duplicates need removing."""
+        return search_tickets(queryset, search_term), False
 
     def changelist_view(self, request, extra_context=None):
         from support.inbound.models import InboundEmail

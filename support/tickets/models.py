@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
@@ -261,7 +262,48 @@ def customer_status_label(status):
     return Ticket.Status(status).label if status in Ticket.Status.values else status
 
 
-class TicketQuerySet(models.QuerySet):
+class SearchableQuerySet(models.QuerySet):
+    """bulk_create fills the search vectors, as save() does."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_search_vector()
+        created = super().bulk_create(objs, *args, **kwargs)
+        for obj in objs:
+            obj.__dict__.pop("search_vector", None)
+        return created
+
+
+class Searchable(models.Model):
+    """A row with a full-text vector of some of its fields (see search.py)."""
+
+    search_vector = SearchVectorField(null=True, editable=False)
+    searched_fields = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        """The vector is written in the same INSERT/UPDATE, then left unloaded (it holds
+        an SQL expression until read again)."""
+        update_fields = kwargs.get("update_fields")
+        wanted = update_fields is None or set(update_fields) & set(self.searched_fields)
+        if wanted and self.set_search_vector() and update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_vector"}
+        super().save(*args, **kwargs)
+        self.__dict__.pop("search_vector", None)
+
+    def set_search_vector(self):
+        from .search import using_postgres, vector_of
+
+        if using_postgres() and not self.get_deferred_fields() & set(self.searched_fields):
+            self.search_vector = vector_of(*(getattr(self, f) for f in self.searched_fields))
+            return True
+        return False
+
+
+class TicketQuerySet(SearchableQuerySet):
     def visible_to(self, user, membership):
         """What a customer may see (the rule is in access.py, shared with email and the API)."""
         from .access import visible_tickets
@@ -282,7 +324,7 @@ class TicketQuerySet(models.QuerySet):
         return self.order_by("priority", F("next_due_at").asc(nulls_last=True), "-last_activity_at")
 
 
-class Ticket(models.Model):
+class Ticket(Searchable):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
@@ -444,6 +486,7 @@ class Ticket(models.Model):
     )
 
     objects = TicketQuerySet.as_manager()
+    searched_fields = ("reference", "subject")
 
     class Meta:
         verbose_name = _("ticket")
@@ -463,6 +506,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
             models.Index(fields=["update_due_at"], name="ticket_update_due"),
             models.Index(fields=["created_at"], name="ticket_created"),
+            # A reference's beginning (LIKE 'K7F-3%') whatever the database's collation.
+            models.Index(
+                fields=["reference"],
+                name="ticket_reference_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
             # The back office's counts read open work from the index alone (saved views,
             # dashboard); "waiting longest on us" and "breached today" each have their own.
@@ -588,7 +637,7 @@ class Ticket(models.Model):
         return "on_track"
 
 
-class Message(models.Model):
+class Message(Searchable):
     """One message in a ticket's conversation: a public reply or a staff-only internal note."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
@@ -605,6 +654,9 @@ class Message(models.Model):
         _("channel"), max_length=10, choices=Ticket.Channel.choices, default="web"
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    objects = SearchableQuerySet.as_manager()
+    searched_fields = ("body",)
 
     class Meta:
         verbose_name = _("message")

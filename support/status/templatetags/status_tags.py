@@ -108,3 +108,14 @@ def feed_lang():
     from ..models import content_language
 
     return "?lang=zh-hans" if content_language() == "zh-hans" else ""
+
+
+@register.filter
+def seen_by(incident, organization_id):
+    """Whether this organisation's people may see the incident: a public one, or a private
+    one on their own services (a query only for private ones)."""
+    if not incident.is_published:
+        return False
+    if not incident.is_private:
+        return True
+    return incident.__class__.objects.touching(organization_id).filter(pk=incident.pk).exists()

@@ -102,6 +102,7 @@ def test_the_affected_organisation_and_staff_see_it(
     assert SECRET in dashboard  # the known-issue banner
     page = owner_client.get(f"/status/incidents/{incident.pk}/")
     assert page.status_code == 200 and SECRET in page.text
+    assert "Private: only the organisations it affects see this" in page.text
     assert '<span class="badge badge-danger">Major outage</span>' in dashboard  # the service
     service_page = owner_client.get(f"/services/{shop.pk}/").text
     assert SECRET in service_page and SECRET_WINDOW in service_page
@@ -151,3 +152,22 @@ def test_subscribers_of_the_public_page_never_hear_of_it(
         incident.post_update("investigating", "Looking.", {web: "major_outage"}, notify=True)
     assert "all@example.com" not in {m.to[0] for m in send_queued_mail()}
     assert Component.objects.get(pk=web.pk).status == "operational"
+
+
+@pytest.mark.django_db
+def test_a_ticket_of_another_organisation_linked_by_staff_does_not_show_it(
+    client, outsider, private, staff_user
+):
+    from support.tickets import services
+
+    incident, _window = private
+    ticket = services.open_ticket(
+        organization=outsider.organizations.get(),
+        requester=outsider,
+        subject="Site slow",
+        description="Slow.",
+    )
+    services.change_incident(ticket, incident, by=staff_user)
+    client.force_login(outsider)
+    page = client.get(f"/tickets/{ticket.reference}/")
+    assert page.status_code == 200 and SECRET not in page.text
