@@ -390,9 +390,9 @@ class Bench:
             ("17", "search: Chinese word (密码)", agent, f"{admin_list}?q=密码", "≤ 50 ms", None),
             (
                 "17",
-                "search: Chinese phrase (退回)",
+                "search: Chinese words (错误 日志)",
                 agent,
-                f"{admin_list}?q=邮件+退回",
+                f"{admin_list}?q=错误+日志",
                 "≤ 50 ms",
                 None,
             ),
@@ -460,15 +460,20 @@ class Bench:
         spec = importlib.util.spec_from_file_location("bench_write", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        results = module.measure()
-        for result in results or []:
-            row = (
-                dict(result)
-                if isinstance(result, dict)
-                else dict(zip(("page", "ms"), result, strict=False))
-            )
-            label = row.pop("page", row.pop("label", "write"))
-            self.add(row.pop("issue", "17"), label, row, row.pop("target", ""))
+        print("Ticket writes (scripts/bench_write.py measure()):", flush=True)
+        targets = {"submit a ticket (POST)": "≤ 12 ms, ≤ 12 q", "SLA sweep, a minute": "≤ 300 ms"}
+        for label, figures in module.measure(runs=self.args.runs).items():
+            if label == "ticket form (GET)":  # measured above, beside the peer's
+                continue
+            target = next((t for start, t in targets.items() if label.startswith(start)), "")
+            if "backlog" in label:
+                slowest = figures.get("slowest_batch_wall_ms")
+                target = f"batches ≤ 5 s (slowest {slowest} ms, {figures.get('batches')} batches)"
+            peer = None
+            if label.startswith("submit") and self.peer:
+                peer = self.peer.measure("submit_post", self.args)
+            ours = {"queries": figures["queries"], "ms": figures["wall_ms"]}
+            self.add("17", label, {**ours, "cpu_ms": figures["cpu_ms"]}, target, peer)
 
     def kb_search(self):
         print("Knowledge-base search (scripts/bench_kb.py --keep, 10,000 articles):", flush=True)
@@ -690,11 +695,10 @@ def seed_everything():
             taken.add(reference)
             chinese = number % 10 == 3
             host = f"web{number % 50:02}.example.net"
-            subject = (
-                rng.choice(CHINESE_SUBJECTS)
-                if chinese
-                else rng.choice(ENGLISH_SUBJECTS).format(host=host)
-            )
+            topics = CHINESE_TOPICS if chinese else ENGLISH_TOPICS
+            topic = rng.choice(topics)
+            subjects = CHINESE_SUBJECTS if chinese else ENGLISH_SUBJECTS
+            subject = rng.choice(subjects).format(topic=topic, host=host)
             status = STATES[number % len(STATES)]
             opened = now - timedelta(minutes=number * 5 + 3)
             due = opened + timedelta(hours=4)
@@ -728,7 +732,9 @@ def seed_everything():
             )
             bodies = CHINESE_BODIES if chinese else ENGLISH_BODIES
             texts = [
-                bodies[(number + n) % len(bodies)].format(host=host, code=number % 9973)
+                bodies[(number + n) % len(bodies)].format(
+                    host=host, code=number % 9973, topic=topic if n < 2 else rng.choice(topics)
+                )
                 for n in range(MESSAGES_PER_TICKET)
             ]
             ticket.description = texts[0]

@@ -7,8 +7,9 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from portal.dates import format_duration
@@ -198,6 +199,9 @@ class CategorySelect(forms.Select):
         return option
 
 
+EMPTY_CATEGORY_FIELDS = {}  # language → HTML (CATEGORY_FIELDS is code: it changes on deploy)
+
+
 class TicketForm(forms.Form):
     category = forms.ModelChoiceField(
         label=gettext_lazy("What is it about?"),
@@ -279,6 +283,16 @@ class TicketForm(forms.Form):
     def category_groups(self):
         """(slug, bound fields) for the template: one group of extra questions per category."""
         return [(slug, [self[name] for name in names]) for slug, names in self.extra_groups]
+
+    def empty_category_fields(self):
+        """The category questions of an empty form: the same HTML for everyone who reads
+        a language (no values, no errors), so it is rendered once per process and language."""
+        language = get_language()
+        html = EMPTY_CATEGORY_FIELDS.get(language)
+        if html is None:
+            html = render_to_string("tickets/_category_fields.html", {"form": self})
+            EMPTY_CATEGORY_FIELDS[language] = html
+        return html
 
     def extra_values(self):
         category = self.cleaned_data.get("category")

@@ -55,19 +55,14 @@ def unlink(incident, tickets, *, by):
     return changed
 
 
-def content_language(update, language):
+def reply_language(update, language):
     """The language a ticket's copy of the update is written in: the requester's when the
     update has its text in it, else English — whole, never half one and half the other."""
-    if (language or "").lower().startswith("zh") and getattr(update, "body_zh_hans", ""):
+    from support.status.models import content_language
+
+    if content_language(language) == "zh-hans" and update.body_zh_hans:
         return "zh-hans"
     return "en"
-
-
-def text_in(item, field, language):
-    """`field` of a status object in `language` (its `<field>_zh_hans` twin when filled)."""
-    if language == "zh-hans":
-        return getattr(item, f"{field}_zh_hans", "") or getattr(item, field)
-    return getattr(item, field)
 
 
 def reply_body(update, language):
@@ -75,16 +70,14 @@ def reply_body(update, language):
     from support.status.models import IncidentStatus
 
     incident = update.incident
-    language = content_language(update, language)
-    with translation.override(language):
-        status = dict(IncidentStatus.choices)[update.status]
+    with translation.override(reply_language(update, language)):
         heading = gettext("Update on the incident “%(name)s”: %(status)s") % {
-            "name": text_in(incident, "name", language),
-            "status": status,
+            "name": incident.local_name,
+            "status": IncidentStatus(update.status).label,
         }
-        parts = [f"**{heading}**", text_in(update, "body", language)]
-        if not getattr(incident, "is_private", False):  # a private one isn't on the status page
-            url = absolute_url(incident.get_absolute_url())
+        parts = [f"**{heading}**", update.local("body")]
+        if not incident.is_private:  # a private incident isn't on the status page
+            url = f"<{absolute_url(incident.get_absolute_url())}>"  # a link in Markdown
             parts.append(gettext("Follow the incident on the status page: %(url)s") % {"url": url})
     return "\n\n".join(parts)
 

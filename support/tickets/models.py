@@ -502,6 +502,40 @@ class Ticket(Searchable):
             models.Index(fields=["next_due_at", "-last_activity_at"], name="ticket_due_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),
+            # The SLA sweep's questions (support.tickets.tasks): only running targets are in
+            # these, so "what is due now" reads the few due rows, not every past due time.
+            models.Index(
+                fields=["first_response_warn_at"],
+                name="ticket_fr_warn_running",
+                condition=models.Q(
+                    status__in=["new", "open", "pending"],
+                    first_response_outcome="",
+                    first_response_warned=False,
+                ),
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_fr_due_running",
+                condition=models.Q(
+                    status__in=["new", "open", "pending"],
+                    first_response_outcome="",
+                    first_response_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                name="ticket_res_warn_running",
+                condition=models.Q(
+                    status__in=["new", "open", "pending"],
+                    resolution_outcome="",
+                    resolution_warned=False,
+                ),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_res_due_running",
+                condition=models.Q(status__in=["new", "open", "pending"], resolution_outcome=""),
+            ),
             models.Index(fields=["resolution_warn_at"], name="ticket_res_warn"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
             models.Index(fields=["update_due_at"], name="ticket_update_due"),

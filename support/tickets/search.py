@@ -8,7 +8,7 @@ full-text vector with a GIN index, filled when the row is written (`vector_of`, 
 pairs, the knowledge base's approach (`support.kb.search`), so a two-character word
 is found through the same index. A reference (or its beginning) goes through the
 reference index, an email address through the people with that address; everything
-ends in one `pk IN (… UNION …)`, so counting the matches never reads the whole table.
+ends in one `pk IN (unnest(ARRAY(… UNION …)))`, so counting the matches never reads the whole table.
 SQLite: substring matching.
 """
 
@@ -19,6 +19,7 @@ from operator import and_
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 
 REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
 REFERENCE_START = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{0,4}")
@@ -92,7 +93,12 @@ def search_tickets(queryset, raw, *, public_only=False):
         parts.append(messages.filter(search_vector=query).values("ticket_id"))
     if not parts:
         return queryset.none()
-    return queryset.filter(pk__in=parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
+    # The matches as an array first: PostgreSQL then fetches those tickets by primary key
+    # instead of hashing them against a scan of every ticket.
+    parts = [part.order_by() for part in parts]
+    matches = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    sql, params = matches.query.sql_with_params()
+    return queryset.filter(pk__in=RawSQL(f"SELECT unnest(ARRAY({sql}))", params))
 
 
 SEARCHED_TEXT = {

@@ -27,6 +27,8 @@ from .models import (
 )
 
 ticket_solved = Signal()  # sender=Ticket, ticket=…
+# sender=Ticket, messages=[…], entries=[…]: rows reply_to_many wrote together (no post_save).
+replied_together = Signal()
 
 Kind = TimelineEvent.Kind
 Status = Ticket.Status
@@ -500,8 +502,6 @@ def reply_to_many(tickets, *, author, bodies, status=None, event=None, counted=F
     `counted`: the update was already counted towards update attainment (an incident's update
     is, for its linked tickets), so the reply doesn't count it again. Returns the messages.
     """
-    from django.db.models.signals import post_save
-
     tickets = [ticket for ticket in tickets if ticket.status in Ticket.ACTIVE_STATES]
     if not tickets:
         return []
@@ -536,8 +536,7 @@ def reply_to_many(tickets, *, author, bodies, status=None, event=None, counted=F
             entry.created_at = now
         Ticket.objects.bulk_update(tickets, TICKET_FIELDS_A_REPLY_CHANGES, batch_size=500)
         TimelineEvent.objects.bulk_create(events)
-        for row in [*messages, *events]:  # webhooks and the like hear of each, as with one
-            post_save.send(sender=type(row), instance=row, created=True, raw=False, using="default")
+        replied_together.send(sender=Ticket, messages=messages, entries=events)
         notify.later_many(notifications)
         for ticket in solved:
             ticket_solved.send(sender=Ticket, ticket=ticket)

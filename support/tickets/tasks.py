@@ -134,11 +134,16 @@ def send_warnings(now, staff, limit):
 
 
 def mark_breaches(now, staff, limit):
+    """Mark late targets breached (final) and escalate to tier 2: a few UPDATEs for the
+    whole batch (one per target, one for the escalation), not one row at a time."""
     events, lines, changed, to_page = [], [], {}, []
+    late = {target: [] for target in TARGETS}
+    escalated = []
     for target in TARGETS:
         due = running(now).filter(**due_filters(target, now, "due"))
         for ticket in due.order_by(f"{target}_due_at", "pk")[: limit - len(changed)]:
             ticket = changed.setdefault(ticket.pk, ticket)  # both targets late: one ticket
+            late[target].append(ticket.pk)
             setattr(ticket, f"{target}_outcome", Outcome.BREACHED)
             if target == "first_response" and ticket.priority == "P1":
                 to_page.append(ticket)
@@ -150,6 +155,7 @@ def mark_breaches(now, staff, limit):
                 ticket.tier = 2
                 ticket.team = staff.tier2 or ticket.team
                 ticket.escalated_at = now
+                escalated.append(ticket.pk)
                 events.append(
                     TimelineEvent(
                         ticket=ticket, kind=Kind.ESCALATED, data={"tier": 2, "reason": "SLA"}
@@ -160,18 +166,22 @@ def mark_breaches(now, staff, limit):
             lines += lines_for(people, ticket, Line.BREACH, target)
         if len(changed) >= limit:
             break
+    for target, ids in late.items():
+        if ids:
+            Ticket.objects.filter(pk__in=ids).update(**{f"{target}_outcome": Outcome.BREACHED})
+    if escalated:
+        moved = {"tier": 2, "escalated_at": now}
+        if staff.tier2:
+            moved["team"] = staff.tier2
+        Ticket.objects.filter(pk__in=escalated).update(**moved)
+    stale = []  # a breach doesn't move next_due_at (late targets sort first); fix any stale
     for ticket in changed.values():
+        before = ticket.next_due_at
         ticket.refresh_next_due()
-    fields = [
-        "first_response_outcome",
-        "resolution_outcome",
-        "tier",
-        "team",
-        "escalated_at",
-        "next_due_at",
-    ]
-    if changed:
-        Ticket.objects.bulk_update(changed.values(), fields, batch_size=1000)
+        if ticket.next_due_at != before:
+            stale.append(ticket)
+    if stale:
+        Ticket.objects.bulk_update(stale, ["next_due_at"], batch_size=1000)
     TimelineEvent.objects.bulk_create(events)
     DigestLine.objects.bulk_create(lines)
     for ticket in to_page:

@@ -65,6 +65,28 @@ def ticket_event(ticket_id, event_type, changes=None, message_id=None):
         return queue(event_type, endpoints, data)
 
 
+def ticket_events(items):
+    """ticket_event for many tickets at once ((ticket id, event type, changes[, message id])
+    each): two queries find the few organisations with endpoints; only their tickets cost more."""
+    from support.tickets.models import Ticket
+
+    organizations = dict(
+        Ticket.objects.filter(pk__in={item[0] for item in items}).values_list(
+            "pk", "organization_id"
+        )
+    )
+    listening = set(
+        Endpoint.objects.filter(
+            organization_id__in=set(organizations.values()), is_active=True
+        ).values_list("organization_id", flat=True)
+    )
+    rows = []
+    for ticket_id, *rest in items:
+        if organizations.get(ticket_id) in listening:
+            rows += ticket_event(ticket_id, *rest)
+    return rows
+
+
 def incident_event(incident_id, event_type):
     from support.status.models import Component, Incident, IncidentUpdate
 

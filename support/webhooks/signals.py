@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from support.status.models import Incident, IncidentUpdate
 from support.tickets.models import Message, TimelineEvent
+from support.tickets.services import replied_together
 
 from . import events
 from .models import EventType
@@ -32,6 +33,23 @@ def staff_replied(sender, instance, created, **kwargs):
         events.later(
             events.ticket_event, instance.ticket_id, EventType.TICKET_REPLIED, None, instance.pk
         )
+
+
+@receiver(replied_together, dispatch_uid="webhooks-replied-together")
+def replied_together_on_many(sender, messages, entries, **kwargs):
+    """The same events as a reply and a status change on each ticket, looked at together."""
+    items = [
+        (message.ticket_id, EventType.TICKET_REPLIED, None, message.pk)
+        for message in messages
+        if not message.internal
+    ]
+    items += [
+        (event.ticket_id, EventType.TICKET_UPDATED, {event.kind: event.data})
+        for event in entries
+        if event.kind == Kind.STATUS
+    ]
+    if items:
+        events.later(events.ticket_events, items)
 
 
 @receiver(post_save, sender=IncidentUpdate, dispatch_uid="webhooks-incident-update")

@@ -153,3 +153,20 @@ def test_many_notifications_are_written_in_batches(organization, owner, agent, s
         )
     assert notify.send_pending(batch_size=3) == 14
     assert len(send_queued_mail()) == 14
+
+
+def test_the_empty_forms_category_questions_are_rendered_once_per_language(
+    client, owner, organization
+):
+    from support.tickets.forms import EMPTY_CATEGORY_FIELDS
+
+    EMPTY_CATEGORY_FIELDS.clear()
+    client.force_login(owner)
+    assert "Address (URL) of the affected site" in client.get("/tickets/new/").text
+    owner.language = "zh-hans"
+    owner.save()
+    page = client.get("/tickets/new/").text
+    assert "受影响网站的地址（URL）" in page and "affected site" not in page
+    assert set(EMPTY_CATEGORY_FIELDS) == {"en", "zh-hans"}
+    sent = client.post("/tickets/new/", {**submit_data(), "subject": ""})  # errors: not cached
+    assert 'name="extra__website-down__url"' in sent.text
