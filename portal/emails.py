@@ -37,8 +37,8 @@ def render_text(template_name, context):
     return template.render(Context(context, autoescape=False))
 
 
-def send_email(template, context, to, *, language="en", time_zone="UTC", headers=None, cc=None):
-    """Queue one email (through the outbox) and return the message."""
+def build_email(template, context, to, *, language="en", time_zone="UTC", headers=None, cc=None):
+    """One email with its text and HTML parts, not sent yet (callers queue many together)."""
     subject, text, html = render_email(template, context, language, time_zone)
     message = EmailMultiAlternatives(
         subject=subject,
@@ -49,13 +49,12 @@ def send_email(template, context, to, *, language="en", time_zone="UTC", headers
         headers=headers or {},
     )
     message.attach_alternative(html, "text/html")
-    message.send()
     return message
 
 
-def send_email_to_user(user, template, context, headers=None):
-    """Queue an email to a person, in their own language and time zone."""
-    return send_email(
+def build_email_to_user(user, template, context, headers=None):
+    """An email to a person, in their own language and time zone, not sent yet."""
+    return build_email(
         template,
         {"recipient": user, **context},
         user.email,
@@ -63,3 +62,19 @@ def send_email_to_user(user, template, context, headers=None):
         time_zone=user.time_zone,
         headers=headers,
     )
+
+
+def send_email(template, context, to, *, language="en", time_zone="UTC", headers=None, cc=None):
+    """Queue one email (through the outbox) and return the message."""
+    message = build_email(
+        template, context, to, language=language, time_zone=time_zone, headers=headers, cc=cc
+    )
+    message.send()
+    return message
+
+
+def send_email_to_user(user, template, context, headers=None):
+    """Queue an email to a person, in their own language and time zone."""
+    message = build_email_to_user(user, template, context, headers)
+    message.send()
+    return message

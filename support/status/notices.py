@@ -14,7 +14,7 @@ number of queries.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django_q.tasks import async_task
 
 from accounts.models import Membership, Service
-from portal.emails import render_email
+from portal.emails import build_email_to_user
 from portal.net import absolute_url
 
 from .models import IncidentStatus, IncidentUpdate, NoticePreference
@@ -111,7 +111,6 @@ def send_notice_batch(update_id, membership_ids):
     for membership in memberships:
         user = membership.user
         context = {
-            "recipient": user,
             "organization": membership.organization,
             "incident": incident,
             "update": update,
@@ -121,17 +120,9 @@ def send_notice_batch(update_id, membership_ids):
             "profile_url": absolute_url(reverse("profile")),
             "has_calendar": calendar is not None,
         }
-        subject, text, html = render_email(
-            "status/email/notice", context, user.language, user.time_zone
+        message = build_email_to_user(
+            user, "status/email/notice", context, {"Auto-Submitted": "auto-generated"}
         )
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-            headers={"Auto-Submitted": "auto-generated"},
-        )
-        message.attach_alternative(html, "text/html")
         if calendar is not None:
             message.attach("maintenance.ics", calendar(user.language), "text/calendar")
         messages.append(message)

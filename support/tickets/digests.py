@@ -10,13 +10,12 @@ thousands never makes one giant message.
 
 from collections import defaultdict
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 
-from portal.emails import render_email
+from portal.emails import build_email_to_user
 from portal.net import absolute_url
 
 from .models import DigestLine
@@ -69,7 +68,6 @@ def digest(person, lines, total):
         line.url = absolute_url(f"/admin/tickets/ticket/{line.ticket_id}/change/")
         groups[line.kind].append(line)
     context = {
-        "recipient": person,
         "total": total,
         "more": total - len(lines),
         "breaches": groups[DigestLine.Kind.BREACH],
@@ -78,15 +76,6 @@ def digest(person, lines, total):
         "queue_url": absolute_url("/admin/tickets/ticket/?view=breached_today"),
         "admin_url": absolute_url("/admin/tickets/ticket/"),
     }
-    subject, text, html = render_email(
-        "tickets/email/staff_sla_digest", context, person.language, person.time_zone
+    return build_email_to_user(
+        person, "tickets/email/staff_sla_digest", context, {"Auto-Submitted": "auto-generated"}
     )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection, transaction
 
 from accounts.staff_groups import AGENTS, ENGINEERS
-from portal.emails import render_email
+from portal.emails import build_email_to_user
 from portal.net import absolute_url
 from support.inbound.authenticity import reply_address, reply_token
 
@@ -76,22 +76,11 @@ class Batch:
             headers["Auto-Submitted"] = "auto-generated"
         context = {
             "ticket": ticket,
-            "recipient": user,
             "ticket_url": absolute_url(ticket.get_absolute_url()),
             "admin_url": absolute_url(f"/admin/tickets/ticket/{ticket.pk}/change/"),
             **context,
         }
-        subject, text, html = render_email(
-            f"tickets/email/{kind}", context, user.language, user.time_zone
-        )
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-            headers=headers,
-        )
-        message.attach_alternative(html, "text/html")
+        message = build_email_to_user(user, f"tickets/email/{kind}", context, headers)
         self.messages.append(message)
         self.records.append(
             TicketEmail(ticket=ticket, message_id=message_id, recipient=user.email, kind=kind)
