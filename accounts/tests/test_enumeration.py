@@ -11,6 +11,8 @@ wall-clock times swing by hundreds of milliseconds from one request to the next,
 CPU times by tens; a busy machine only ever adds to them. So the figure compared is the
 fastest request of each kind — the work the code path does — and the medians of both kinds
 must not differ by more than twice the tolerance either (both are shown when it fails).
+When a first set of rounds differs, more rounds are taken (up to three sets) and all of them
+compared: noise fades with more samples, a real difference in the code path does not.
 """
 
 import re
@@ -26,6 +28,7 @@ from accounts.models import User
 from conftest import PASSWORD, make_user
 
 ROUNDS = 7
+MAX_SETS = 3
 TOLERANCE = 0.050
 
 
@@ -62,26 +65,39 @@ def timed(client, path, data):
     return time.process_time() - started, response
 
 
-def compare(make_request, rounds=ROUNDS):
-    """Medians of known and unknown requests, taken in turns; the answers of each kind."""
+def compare(make_request):
+    """Time known and unknown requests taken in turns, until they agree or three sets ran.
+
+    Returns the answers of each kind once the times are asserted the same.
+    """
     make_request("known", 0)  # warm up both paths (imports, templates, connections)
     make_request("unknown", 0)
     times = {"known": [], "unknown": []}
     answers = {"known": [], "unknown": []}
-    for number in range(1, rounds + 1):
-        for kind in ("known", "unknown") if number % 2 else ("unknown", "known"):
-            seconds, response = make_request(kind, number)
-            times[kind].append(seconds)
-            answers[kind].append(response)
-    return times, answers
+    number = 0
+    while True:
+        for _ in range(ROUNDS):
+            number += 1
+            for kind in ("known", "unknown") if number % 2 else ("unknown", "known"):
+                seconds, response = make_request(kind, number)
+                times[kind].append(seconds)
+                answers[kind].append(response)
+        if time_difference(times) is None or number >= MAX_SETS * ROUNDS:
+            break
+    assert time_difference(times) is None, time_difference(times)
+    return answers
 
 
-def assert_same_time(times):
+def time_difference(times):
+    """None when fastest and median requests of both kinds agree, else the figures."""
     fastest = {kind: min(values) for kind, values in times.items()}
     medians = {kind: statistics.median(values) for kind, values in times.items()}
-    shown = {"fastest": fastest, "medians": medians}
-    assert abs(fastest["known"] - fastest["unknown"]) <= TOLERANCE, shown
-    assert abs(medians["known"] - medians["unknown"]) <= 2 * TOLERANCE, shown
+    if (
+        abs(fastest["known"] - fastest["unknown"]) <= TOLERANCE
+        and abs(medians["known"] - medians["unknown"]) <= 2 * TOLERANCE
+    ):
+        return None
+    return {"fastest": fastest, "medians": medians, "rounds": len(times["known"])}
 
 
 def same_answer(answers):
@@ -106,10 +122,9 @@ def test_sign_up_with_a_known_address_answers_as_with_a_new_one(client, known, s
         client.logout()
         return timed(client, "/accounts/signup/", signup_data(email))
 
-    times, answers = compare(sign_up)
+    answers = compare(sign_up)
     status, location, _page = same_answer(answers)
     assert (status, location) == (302, "/accounts/confirm-email/")
-    assert_same_time(times)
 
     assert User.objects.filter(email=known.email).count() == 1
 
@@ -123,7 +138,7 @@ def test_sign_up_with_a_known_address_answers_as_with_a_new_one(client, known, s
 
     delivered = send_queued_mail()
     to_known = [message for message in delivered if message.to == [known.email]]
-    assert len(to_known) == ROUNDS + 2
+    assert len(to_known) == len(answers["known"]) + 2  # with the warm-up and the one above
     notice = to_known[0]
     assert "账户" in notice.subject or "帐户" in notice.subject  # in Chen's language
     assert "/accounts/password/reset/" in notice.body
@@ -139,14 +154,13 @@ def test_password_reset_answers_the_same_for_a_known_and_an_unknown_address(
         email = known.email if kind == "known" else f"nobody{number}@example.org"
         return timed(client, "/accounts/password/reset/", {"email": email})
 
-    times, answers = compare(reset)
+    answers = compare(reset)
     status, location, _page = same_answer(answers)
     assert (status, location) == (302, "/accounts/password/reset/done/")
-    assert_same_time(times)
 
     delivered = send_queued_mail()
     to_known = [message for message in delivered if message.to == [known.email]]
-    assert len(to_known) == ROUNDS + 1
+    assert len(to_known) == len(answers["known"]) + 1  # with the warm-up
     assert "/accounts/password/reset/key/" in to_known[0].body
     assert "密码" in to_known[0].subject  # in Chen's language
     to_nobody = [message for message in delivered if message.to == ["nobody1@example.org"]]
@@ -162,14 +176,13 @@ def test_adding_someone_elses_address_answers_as_adding_a_new_one(client, known,
         prober.emailaddress_set.exclude(email=prober.email).delete()
         return timed(client, "/accounts/email/", {"action_add": "", "email": email})
 
-    times, answers = compare(add)
+    answers = compare(add)
     shapes = {
         (response.status_code, response.get("Location"))
         for kind in answers
         for response in answers[kind]
     }
     assert shapes == {(302, "/accounts/email/")}
-    assert_same_time(times)
 
     page = client.get("/accounts/email/").content.decode()
     assert "already" not in page.lower()
