@@ -1,44 +1,64 @@
-"""A fast path for what everybody loads during an outage: /status/ and summary.json.
+"""A fast path for what everybody loads during an outage: /status/ and the Statuspage JSON.
 
-Like Django's FetchFromCacheMiddleware, it sits early in the chain and answers from the
-cache before sessions, authentication and organisations are looked at, for visitors
-who carry no cookie but the language and CSRF ones (anyone signed in, or with a message
-waiting, takes the normal path). The views fill the cache; a miss simply falls through.
+First in the middleware list, like a reverse proxy in front of the site: a GET or HEAD
+is answered with the bytes and headers of a whole earlier response, before the security,
+CSP, session, CSRF, language and authentication middleware run, with no database query
+(portal/fastcache.py keeps the entries in memory and follows changes within a second).
+
+The cache holds complete responses as the rest of the chain produced them, so every
+header (CSP, X-Frame-Options, Vary, Content-Language, …) is what the slow path sends.
+It is filled on the way out of the first such request and only with what is the same for
+everyone asking alike: the JSON for any caller (its language comes from Accept-Language
+alone), the page only for visitors who carry no cookie but the language and CSRF ones and
+no query string (anyone signed in, or with a message waiting, takes the normal path). A
+response that sets a cookie or carries a CSP nonce is never kept. Any change to
+components or incidents bumps the version (cache.py), which orphans every entry.
 """
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.utils.cache import patch_vary_headers
 
 from portal.middleware import LanguageMiddleware
 
-from .api import api_cache_name, api_language, json_response
-from .cache import cache_get
+from .api import api_language
+from .cache import status_cache
 
-CSRF_PLACEHOLDER = "__status_csrf_token__"
 PAGE_PATH = "/status/"
-SUMMARY_PATH = "/status/api/v2/summary.json"
+API_PREFIX = "/status/api/v2/"
 ANONYMOUS_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
 
 
-def anonymous_page_key(language):
-    return f"anonymous-page:{language}"
-
-
 def is_anonymous_visitor(request):
-    return set(request.COOKIES) <= ANONYMOUS_COOKIES and not request.GET
+    return not request.META.get("QUERY_STRING") and set(request.COOKIES) <= ANONYMOUS_COOKIES
 
 
-def page_response(request, body, language):
-    """The cached page with this visitor's own CSRF token (the language switcher is a form)."""
-    csrf = CsrfViewMiddleware(lambda request: None)
-    csrf.process_request(request)
-    response = HttpResponse(body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode()))
-    response["Content-Language"] = language
-    response["X-Frame-Options"] = "DENY"
-    patch_vary_headers(response, ["Accept-Language", "Cookie"])
-    return csrf.process_response(request, response)
+def fast_cache_name(request):
+    """The cache entry that answers this request, or None when it must take the slow path."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    path = request.path
+    if path == PAGE_PATH:
+        if not is_anonymous_visitor(request):
+            return None
+        language = LanguageMiddleware.language_for(request)
+    elif path.startswith(API_PREFIX) and path.endswith(".json"):
+        language = api_language(request)
+    else:
+        return None
+    secure = request.is_secure()
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None  # SecurityMiddleware redirects it
+    request.get_host()  # a host not allowed gets its 400, as on the slow path
+    return f"response:{path}:{language}:{'https' if secure else 'http'}"
+
+
+def keepable(response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "nonce-" not in response.get("Content-Security-Policy", "")
+    )
 
 
 class StatusCacheMiddleware:
@@ -46,15 +66,15 @@ class StatusCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("GET", "HEAD"):
-            if request.path == SUMMARY_PATH:
-                language = api_language(request)
-                body = cache_get(api_cache_name("summary", language))
-                if body is not None:
-                    return json_response(body, language)
-            elif request.path == PAGE_PATH and is_anonymous_visitor(request):
-                language = LanguageMiddleware.language_for(request)
-                body = cache_get(anonymous_page_key(language))
-                if body is not None:
-                    return page_response(request, body, language)
-        return self.get_response(request)
+        name = fast_cache_name(request)
+        if name is None:
+            return self.get_response(request)
+        version = status_cache.current_version()
+        kept = status_cache.get(name)
+        if kept is not None:
+            body, headers = kept
+            return HttpResponse(body, headers=headers)
+        response = self.get_response(request)
+        if request.method == "GET" and keepable(response):
+            status_cache.set(name, (response.content, dict(response.headers)), version=version)
+        return response
