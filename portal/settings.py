@@ -95,8 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the status page and its JSON answered from whole cached responses (see there).
-    "support.status.middleware.StatusCacheMiddleware",
+    # First: public pages answered from whole cached responses (see there).
+    "portal.fastpath.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.ContentSecurityPolicyMiddleware",
     "portal.middleware.HealthCheckMiddleware",

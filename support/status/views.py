@@ -42,7 +42,7 @@ MONTHS_PER_PAGE = 3
 
 def index(request):
     """The public status page. Its body is cached per language and time zone, and the
-    whole response for visitors (see middleware.StatusCacheMiddleware)."""
+    whole response for visitors (see portal.fastpath)."""
     zone = timezone.get_current_timezone()
     language = translation.get_language()
 

@@ -2,6 +2,7 @@
 (security, CSP, sessions, CSRF, language): no database query per request, with the shared
 (database) cache too, the same headers as the full path, and a change shows at once."""
 
+import io
 import re
 
 import pytest
@@ -99,7 +100,7 @@ def test_signed_in_people_never_get_the_cached_page(database_cache, web, owner):
 def test_a_page_that_sets_a_cookie_or_uses_a_nonce_is_not_kept(database_cache, web):
     from django.http import HttpResponse
 
-    from support.status.middleware import keepable
+    from portal.fastpath import keepable
 
     assert keepable(HttpResponse("fine"))
     with_cookie = HttpResponse("x")
@@ -117,3 +118,50 @@ def test_plain_http_takes_the_full_path_when_https_is_required(database_cache, w
     response = Client().get("/status/")
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
+
+
+def wsgi_environ(path, method="GET", **extra):
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        **extra,
+    }
+
+
+def test_the_wsgi_fast_path_answers_before_django(database_cache, web):
+    from portal.fastpath import FastPathApplication
+
+    django_calls = []
+
+    def django(environ, start_response):
+        django_calls.append(environ["PATH_INFO"])
+        start_response("404 Not Found", [])
+        return [b""]
+
+    application = FastPathApplication(django)
+    page, _ = get("/status/")  # Django fills the cache
+    summary, _ = get(SUMMARY)
+    started = []
+    with CaptureQueriesContext(connection) as captured:
+        body = application(wsgi_environ("/status/"), lambda *args: started.append(args))
+        json_body = application(wsgi_environ(SUMMARY), lambda *args: started.append(args))
+        head = application(wsgi_environ("/status/", "HEAD"), lambda *args: started.append(args))
+    assert len(captured) == 0 and django_calls == []
+    assert b"".join(body) == page.content and b"".join(json_body) == summary.content
+    assert started[0] == ("200 OK", list(page.headers.items()))
+    assert head == [] and ("Content-Length", str(len(page.content))) in started[2][1]
+    for environ in (
+        wsgi_environ("/status/", HTTP_COOKIE="sessionid=abc"),  # signed in
+        wsgi_environ("/status/", QUERY_STRING="page=2"),
+        wsgi_environ("/status/", "POST"),
+        wsgi_environ("/status/", HTTP_HOST="evil.example"),  # Django answers 400
+        wsgi_environ("/status/history/"),
+    ):
+        application(environ, lambda *args: None)
+    assert len(django_calls) == 5

@@ -173,7 +173,7 @@ def test_cached_page_for_visitors_switches_language_with_a_link(web):
     first = Client(enforce_csrf_checks=True)
     first.get("/status/")  # fills the cache
     visitor = Client(enforce_csrf_checks=True)
-    response = visitor.get("/status/")  # answered by StatusCacheMiddleware
+    response = visitor.get("/status/")  # answered by portal.fastpath
     assert "csrfmiddlewaretoken" not in response.text
     link = re.search(r'<a href="([^"]+)"[^>]*lang="zh-Hans"[^>]*>简体中文</a>', response.text)
     switched = visitor.get(html.unescape(link.group(1)))
