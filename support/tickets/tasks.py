@@ -99,7 +99,7 @@ class Directory(notify.Staff):
 def running(now):
     tickets = Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES, sla_paused_at__isnull=True)
     tickets = tickets.select_related("assignee", "organization__account_manager", "team")
-    tickets = tickets.defer("search_vector")  # the sweep neither reads nor writes it
+    tickets = tickets.defer("search_vector", "description")  # the sweep never reads them
     if connection.features.has_select_for_update_skip_locked:
         tickets = tickets.select_for_update(skip_locked=True, of=("self",))
     return tickets
