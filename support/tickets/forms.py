@@ -1,3 +1,4 @@
+import copy
 import functools
 import mimetypes
 import re
@@ -8,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,7 @@ from accounts.models import User
 from portal.dates import format_duration
 from portal.filetypes import content_matches
 
+from .cache import ticket_setup
 from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 
 MAX_FILES = 10
@@ -188,6 +191,35 @@ class PriorityField(forms.ChoiceField):
         return value in Priority.values
 
 
+def active_categories():
+    """The categories customers may choose, with their teams, by id (as text), from the cache
+    of the ticket setup: a sent form is checked without a query."""
+    return ticket_setup.cached(
+        "categories",
+        lambda: {
+            str(category.pk): category
+            for category in Category.objects.filter(is_active=True).select_related("team")
+        },
+    )
+
+
+class CategoryField(forms.ModelChoiceField):
+    """The category, checked against the cached active categories (the options are drawn
+    from the queryset, when the empty form's part is not cached)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        category = active_categories().get(str(getattr(value, "pk", value)))
+        if category is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return copy.copy(category)
+
+
 class CategorySelect(forms.Select):
     """Each option carries its slug, so the page can show that category's questions."""
 
@@ -199,11 +231,18 @@ class CategorySelect(forms.Select):
         return option
 
 
-EMPTY_CATEGORY_FIELDS = {}  # language → HTML (CATEGORY_FIELDS is code: it changes on deploy)
+# The parts of an empty form that look the same to everyone reading a language: the category
+# choice with its questions, and the priorities with an organisation tier's targets. Drawing
+# them is most of the form's time; they are kept in the cache of the ticket setup (cache.py)
+# until categories, SLA policies or calendars change.
+EMPTY_FORM_TEMPLATES = {
+    "category": "tickets/_category_choice.html",
+    "priority": "tickets/_priority_choices.html",
+}
 
 
 class TicketForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=gettext_lazy("What is it about?"),
         widget=CategorySelect,
         queryset=Category.objects.none(),
@@ -284,15 +323,24 @@ class TicketForm(forms.Form):
         """(slug, bound fields) for the template: one group of extra questions per category."""
         return [(slug, [self[name] for name in names]) for slug, names in self.extra_groups]
 
-    def empty_category_fields(self):
-        """The category questions of an empty form: the same HTML for everyone who reads
-        a language (no values, no errors), so it is rendered once per process and language."""
-        language = get_language()
-        html = EMPTY_CATEGORY_FIELDS.get(language)
-        if html is None:
-            html = render_to_string("tickets/_category_fields.html", {"form": self})
-            EMPTY_CATEGORY_FIELDS[language] = html
-        return html
+    def part(self, name):
+        """One of EMPTY_FORM_TEMPLATES's parts, drawn once per language (and tier) while the
+        form is empty: no values, no errors, no category chosen beforehand."""
+        template = EMPTY_FORM_TEMPLATES[name]
+        if self.is_bound or (name == "category" and self.initial.get("category")):
+            return render_to_string(template, {"form": self})
+        key = f"form-{name}:{get_language()}"
+        if name == "priority":
+            key += f":{self.organization.tier}"
+        return mark_safe(
+            ticket_setup.cached(key, lambda: render_to_string(template, {"form": self}))
+        )
+
+    def category_part(self):
+        return self.part("category")
+
+    def priority_part(self):
+        return self.part("priority")
 
     def extra_values(self):
         category = self.cleaned_data.get("category")

@@ -92,5 +92,5 @@ def test_ticket_page_queries_do_not_grow_with_the_conversation(
     # messages with authors, their attachments; people copied in; the public timeline
     assert many == few == 8
     page = response.content.decode()
-    assert page.count("log-119.txt") == 1
+    assert page.count(">log-119.txt</a>") == 1
     assert f"/tickets/{ticket.reference}/attachments/" in page
