@@ -232,13 +232,18 @@ class CategorySelect(forms.Select):
 
 
 # The parts of an empty form that look the same to everyone reading a language: the category
-# choice with its questions, and the priorities with an organisation tier's targets. Drawing
-# them is most of the form's time; they are kept in the cache of the ticket setup (cache.py)
-# until categories, SLA policies or calendars change.
+# choice with its questions, the priorities with an organisation tier's targets, the subject,
+# the description and the other details. Drawing them is most of the form's time; they are
+# kept in the cache of the ticket setup (cache.py) until categories, SLA policies or
+# calendars change. What differs by person (services, colleagues) is drawn each time.
 EMPTY_FORM_TEMPLATES = {
     "category": "tickets/_category_choice.html",
     "priority": "tickets/_priority_choices.html",
+    "details": "tickets/_details.html",
 }
+# A part is drawn afresh when the form was given a value for it beforehand (a category from
+# an article, the subject of a follow-up).
+PART_INITIAL = {"category": "category", "details": "subject"}
 
 
 class TicketForm(forms.Form):
@@ -325,9 +330,9 @@ class TicketForm(forms.Form):
 
     def part(self, name):
         """One of EMPTY_FORM_TEMPLATES's parts, drawn once per language (and tier) while the
-        form is empty: no values, no errors, no category chosen beforehand."""
+        form is empty: no values, no errors, nothing given beforehand."""
         template = EMPTY_FORM_TEMPLATES[name]
-        if self.is_bound or (name == "category" and self.initial.get("category")):
+        if self.is_bound or self.initial.get(PART_INITIAL.get(name)):
             return render_to_string(template, {"form": self})
         key = f"form-{name}:{get_language()}"
         if name == "priority":
@@ -341,6 +346,9 @@ class TicketForm(forms.Form):
 
     def priority_part(self):
         return self.part("priority")
+
+    def details_part(self):
+        return self.part("details")
 
     def extra_values(self):
         category = self.cleaned_data.get("category")
