@@ -7,6 +7,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -220,6 +221,17 @@ class CategoryField(forms.ModelChoiceField):
         return copy.copy(category)
 
 
+class PlainChoiceIterator(ModelChoiceIterator):
+    """The choices in one plain query: Django's iterator() would open a server-side cursor
+    (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class CategorySelect(forms.Select):
     """Each option carries its slug, so the page can show that category's questions."""
 
@@ -293,6 +305,8 @@ class TicketForm(forms.Form):
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        for name in ("category", "service", "cc"):  # before their querysets are set
+            self.fields[name].iterator = PlainChoiceIterator
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
             "team"
         )
