@@ -314,3 +314,50 @@ def test_update_attainment_counts_every_update(october, engineer):
     Ticket.objects.filter(pk=october[1].pk).update(updates_on_time=4)
     totals = sla_report(engineer).totals()
     assert (totals["update_met"], totals["update_breached"], totals["update_pct"]) == (7, 1, 87.5)
+
+
+def test_one_grouping_sets_query_counts_as_one_query_per_breakdown(october, engineer):
+    """The SLA report's breakdowns come from one GROUPING SETS query; the same figures as
+    one query per breakdown (the path for databases without GROUPING SETS)."""
+    from support.reports.aggregates import _attainment_by_slices_per_set, attainment_by_slices
+
+    report = sla_report(engineer, {"organization": ""})
+    edges = [at(9, 1), at(10, 1), at(10, 15), at(11, 1), at(12, 1)]
+    tickets = report.all_tickets()
+    one = attainment_by_slices(tickets, edges, SlaReport.BREAKDOWNS, SlaReport.LABELS)
+    each = _attainment_by_slices_per_set(
+        tickets.filter(created_at__gte=edges[0], created_at__lt=edges[-1]),
+        edges,
+        SlaReport.BREAKDOWNS,
+        SlaReport.LABELS,
+    )
+
+    def ordered(rows):
+        return sorted(rows, key=lambda row: repr(sorted(row.items())))
+
+    assert {name: ordered(rows) for name, rows in one.items()} == {
+        name: ordered(rows) for name, rows in each.items()
+    }
+    assert sum(row["tickets"] for row in one["total"]) == 23  # Acme's 22 and Globex's
+    assert {row["slice"]: row["tickets"] for row in one["total"]} == {0: 1, 1: 14, 2: 7, 3: 1}
+    teams = {row["team__name"]: row["tickets"] for row in one["team"] if row["slice"] == 1}
+    assert (teams["Tier 1"], teams["Tier 2"]) == (10, 3)  # tickets 1–10 and 11–13
+
+
+def test_the_filter_lists_draw_as_djangos_select_does(october, engineer):
+    from django import forms
+
+    def drawn(html):
+        return " ".join(html.split()).replace("> <", "><")
+
+    scope = StaffScope(engineer)
+    filters = ReportFilters({"month": "2026-10", "organization": str(acme().pk)}, scope)
+    for name in ("tier", "priority", "team", "category", "organization"):
+        field = filters[name]
+        django = forms.Select.render(
+            field.field.widget, field.html_name, field.value(), {"id": field.auto_id}
+        )
+        assert drawn(str(field)) == drawn(django)
+    assert f'<option value="{acme().pk}" selected>Acme Corp</option>' in str(
+        filters["organization"]
+    )
