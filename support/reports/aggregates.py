@@ -54,25 +54,27 @@ def attainment_counts(prefix=""):
     return counts
 
 
-def attainment_by_slices(tickets, edges, sets, labels=None):
-    """attainment_counts() of `tickets` for each grouping set, per time slice, in one query.
+def attainment_by_sets(tickets, sets, labels=None, edges=None):
+    """attainment_counts() of `tickets` for each grouping set, in one query.
 
-    `edges` are ascending instants; slice i holds the tickets created in
-    [edges[i], edges[i + 1]). `sets` is {name: (field, …)} (ticket fields or lookups through
-    relations, as for values()). `labels` {foreign key: (field of the related row, …)} adds
-    those fields ("team__name") to the rows grouped by that foreign key. Returns
-    {name: [row]}, each row a dict of "slice", the set's fields, their labels and the
-    counts, like values("slice", *fields, *labels).annotate(**attainment_counts()).
+    `sets` is {name: (field, …)} (ticket fields or lookups through relations, as for
+    values()). `labels` {foreign key: (field of the related row, …)} adds those fields
+    ("team__name") to the rows grouped by that foreign key. With `edges` (ascending
+    instants) the tickets are also cut into slices, slice i holding those created in
+    [edges[i], edges[i + 1]), and each row has its "slice". Returns {name: [row]}, each row
+    like those of values(*fields, *labels).annotate(**attainment_counts()).
 
-    On PostgreSQL this is one scan of the tickets with GROUPING SETS, hashed: the slices
-    come from a join with the list of edges and the groups are ids and short codes, the
-    labels joined afterwards (grouping by an expression of created_at or by names would
-    make the planner expect thousands of groups, and sort the year's tickets instead).
+    On PostgreSQL this is one pass over the tickets with GROUPING SETS, hashed: each slice
+    is counted on its own (LATERAL, a range of the created_at index) and the groups are ids
+    and short codes, the labels joined afterwards. Grouping by an expression of created_at
+    or by names would make the planner expect thousands of groups and sort a year of
+    tickets instead.
     """
     labels = labels or {}
-    tickets = tickets.filter(created_at__gte=edges[0], created_at__lt=edges[-1])
+    if edges:
+        tickets = tickets.filter(created_at__gte=edges[0], created_at__lt=edges[-1])
     if connections[tickets.db].vendor != "postgresql":
-        return _attainment_by_slices_per_set(tickets, edges, sets, labels)
+        return _attainment_by_sets_one_by_one(tickets, sets, labels, edges)
     quote = connections[tickets.db].ops.quote_name
     fields = list(dict.fromkeys(field for names in sets.values() for field in names))
     alias = {field: f"g{index}" for index, field in enumerate(fields)}
@@ -103,18 +105,28 @@ def attainment_by_slices(tickets, edges, sets, labels=None):
         names += [f"{name}_met", f"{name}_breached"]
     columns = [f"t.{alias[field]}" for field in fields]
     grouping = ", ".join(
-        "(" + ", ".join(["s.n"] + [f"t.{alias[field]}" for field in names_of_set]) + ")"
+        "(" + ", ".join(f"t.{alias[field]}" for field in names_of_set) + ")"
         for names_of_set in sets.values()
     )
+    mask = f"GROUPING({', '.join(columns)})" if columns else "0"
+    within = " WHERE t.o_created >= s.starts AND t.o_created < s.stops" if edges else ""
     grouped = (
-        f"SELECT s.n, GROUPING({', '.join(columns) or 's.n'}) AS grouping_mask, "
+        f"SELECT {mask} AS mask, "
         + "".join(f"{column}, " for column in columns)
         + ", ".join(f"{count} AS c{index}" for index, count in enumerate(counts))
-        + " FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY"
-        " AS s(starts, stops, n)"
-        f" JOIN ({inner_sql}) AS t ON t.o_created >= s.starts AND t.o_created < s.stops"
-        f" GROUP BY GROUPING SETS ({grouping})"
+        + f" FROM ({inner_sql}) AS t{within} GROUP BY GROUPING SETS ({grouping})"
     )
+    params += inner_params
+    if edges:
+        # Each slice is counted on its own (a range of the created_at index), so no estimate
+        # of how many slices the tickets fall into is needed.
+        grouped = (
+            "SELECT s.n, x.* FROM unnest(%s::timestamptz[], %s::timestamptz[])"
+            f" WITH ORDINALITY AS s(starts, stops, n) CROSS JOIN LATERAL ({grouped}) AS x"
+        )
+        params = [list(edges[:-1]), list(edges[1:]), *params]
+    else:
+        grouped = f"SELECT 0 AS n, x.* FROM ({grouped}) AS x"
     label_columns, joins, label_names = [], [], []
     for index, (field, related_fields) in enumerate(labels.items()):
         model = Ticket._meta.get_field(field).related_model
@@ -126,14 +138,10 @@ def attainment_by_slices(tickets, edges, sets, labels=None):
         for related in related_fields:
             label_columns.append(f", {table}.{quote(model._meta.get_field(related).column)}")
             label_names.append((field, f"{field}__{related}"))
+    selected = [f"g.{alias[field]}" for field in fields] + [f"g.c{i}" for i in range(len(counts))]
     sql = (
-        "SELECT g.n, g.grouping_mask, "
-        + ", ".join(
-            [f"g.{alias[field]}" for field in fields] + [f"g.c{i}" for i in range(len(counts))]
-        )
-        + "".join(label_columns)
-        + f" FROM ({grouped}) AS g"
-        + "".join(joins)
+        f"SELECT g.n, g.mask, {', '.join(selected)}{''.join(label_columns)}"
+        f" FROM ({grouped}) AS g{''.join(joins)}"
     )
     bit = {field: 1 << (len(fields) - 1 - index) for index, field in enumerate(fields)}
     set_of_mask = {
@@ -142,14 +150,14 @@ def attainment_by_slices(tickets, edges, sets, labels=None):
     }
     result = {name: [] for name in sets}
     with connections[tickets.db].cursor() as cursor:
-        cursor.execute(sql, [*params, list(edges[:-1]), list(edges[1:]), *inner_params])
+        cursor.execute(sql, params)
         for number, mask, *values in cursor.fetchall():
             name = set_of_mask[mask if fields else 0]
             wanted = sets[name]
-            row = {"slice": number - 1}
-            row.update(
-                (field, values[index]) for index, field in enumerate(fields) if field in wanted
-            )
+            if edges and not wanted and not values[len(fields)]:
+                continue  # a slice without tickets: no row, as GROUP BY slice gives none
+            row = {"slice": number - 1} if edges else {}
+            row.update((field, values[i]) for i, field in enumerate(fields) if field in wanted)
             row.update(zip(names, values[len(fields) : len(fields) + len(counts)], strict=True))
             found = values[len(fields) + len(counts) :]
             row.update(
@@ -161,18 +169,25 @@ def attainment_by_slices(tickets, edges, sets, labels=None):
     return result
 
 
-def _attainment_by_slices_per_set(tickets, edges, sets, labels):
-    """attainment_by_slices() with one query per set (databases without GROUPING SETS)."""
-    slice_of = Case(
-        *[When(created_at__lt=edge, then=V(index)) for index, edge in enumerate(edges[1:])],
-        output_field=IntegerField(),
-    )
-    tickets = tickets.order_by().annotate(slice=slice_of)
+def _attainment_by_sets_one_by_one(tickets, sets, labels, edges):
+    """attainment_by_sets() with one query per set (databases without GROUPING SETS)."""
+    tickets = tickets.order_by()
+    sliced = []
+    if edges:
+        slice_of = Case(
+            *[When(created_at__lt=edge, then=V(index)) for index, edge in enumerate(edges[1:])],
+            output_field=IntegerField(),
+        )
+        tickets, sliced = tickets.annotate(slice=slice_of), ["slice"]
     result = {}
     for name, fields in sets.items():
         named = [f"{field}__{related}" for field in fields for related in labels.get(field, ())]
-        rows = tickets.values("slice", *fields, *named).annotate(**attainment_counts())
-        result[name] = list(rows)
+        grouped = sliced + list(fields) + named
+        if grouped:
+            rows = list(tickets.values(*grouped).annotate(**attainment_counts()))
+        else:
+            rows = [tickets.aggregate(**attainment_counts())]
+        result[name] = rows
     return result
 
 

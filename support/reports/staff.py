@@ -5,7 +5,6 @@ Tickets belong to a period by when they were opened (SLA attainment, durations,
 breakdowns); "solved per day" and the backlog go by when tickets were solved.
 """
 
-import bisect
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -26,7 +25,7 @@ from support.tickets.models import Message, Ticket, TimelineEvent
 
 from . import problems
 from .aggregates import (
-    attainment_by_slices,
+    attainment_by_sets,
     attainment_counts,
     breached_lookup,
     duration_percentiles,
@@ -170,30 +169,24 @@ class SlaReport(Report):
 
     @cached_property
     def counts(self):
-        """Attainment counts of every breakdown, for the period and for each month of the
-        trend, from one query: {"period": {breakdown: [row]}, "months": [row per month]}.
-
-        The tickets are cut into slices at the period's ends and at each trend month's
-        start; a slice lies inside the period or not, and inside one trend month or none.
+        """Attainment counts of every breakdown in the period (one query) and of each
+        month of the trend (another): {"period": {breakdown: [row]}, "months": [row]}.
         """
-        period = self.period
-        months = [aware(month) for month in period.trend_months(TREND_MONTHS)]
-        edges = sorted({*months, period.starts_at, period.stops_at})
-        found = attainment_by_slices(self.all_tickets(), edges, self.BREAKDOWNS, self.LABELS)
-        in_period = [period.starts_at <= edge < period.stops_at for edge in edges[:-1]]
-        month_of = [bisect.bisect_right(months, edge) - 1 for edge in edges[:-1]]
-        result = {}
-        for name, fields in self.BREAKDOWNS.items():
-            rows = [row for row in found[name] if in_period[row["slice"]]]
-            result[name] = summed(rows, self.SUMMED_BY.get(name, fields))
-        per_month = [[] for _month in months]
-        for row in found["total"]:
-            if month_of[row["slice"]] >= 0:
-                per_month[month_of[row["slice"]]].append(row)
+        found = attainment_by_sets(self.opened(), self.BREAKDOWNS, self.LABELS)
+        result = {
+            name: summed(found[name], self.SUMMED_BY.get(name, fields))
+            for name, fields in self.BREAKDOWNS.items()
+        }
+        months = [aware(month) for month in self.period.trend_months(TREND_MONTHS)]
+        edges = [*months, self.period.stops_at]
+        per_month = {row["slice"]: row for row in self.trend_counts(edges)}
         return {
             "period": result,
-            "months": [(summed(rows, ()) or [{"tickets": 0}])[0] for rows in per_month],
+            "months": [per_month.get(index, {"tickets": 0}) for index in range(len(months))],
         }
+
+    def trend_counts(self, edges):
+        return attainment_by_sets(self.all_tickets(), {"total": ()}, edges=edges)["total"]
 
     def by(self, name):
         return self.counts["period"][name]
