@@ -71,8 +71,10 @@ class VersionedCache:
         self.bump()
         transaction.on_commit(self.bump)
 
-    def _key(self, name):
-        return f"{self.prefix}:{self.current_version()}:{name}"
+    def _key(self, name, version=None):
+        if version is None:
+            version = self.current_version()
+        return f"{self.prefix}:{version}:{name}"
 
     def get(self, name):
         key = self._key(name)
@@ -86,8 +88,10 @@ class VersionedCache:
             self.local.entries[key] = (time.monotonic() + self.ttl / 2, value)
         return value
 
-    def set(self, name, value):
-        key = self._key(name)
+    def set(self, name, value, version=None):
+        """Keep `value` under `name`; pass the version read before building it, so that a
+        change made meanwhile leaves it orphaned rather than served as current."""
+        key = self._key(name, version)
         cache.set(key, value, self.ttl)
         if keeps_local_copy():
             self.local.entries[key] = (time.monotonic() + self.ttl / 2, value)

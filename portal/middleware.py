@@ -81,8 +81,8 @@ class PrivateAnswersMiddleware:
 
     Every answer to someone signed in (or calling with a token), every download and every
     JSON answer: shared caches and the browser's disk keep none of it, and the back
-    button after signing out shows nothing. Public pages keep their caching (the status
-    page's anonymous fast path does not come through here).
+    button after signing out shows nothing. Public pages keep their caching (and
+    portal/fastpath.py replays exactly these headers).
     """
 
     def __init__(self, get_response):

@@ -95,11 +95,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: public pages answered from whole cached responses (see there).
+    "portal.fastpath.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.ContentSecurityPolicyMiddleware",
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "support.status.middleware.StatusCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

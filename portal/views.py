@@ -8,7 +8,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from support.status.service_pages import services_with_status, visible_services
 
@@ -38,17 +38,29 @@ def set_language_cookie(response, language):
     return response
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def set_language(request):
-    """The header's language switcher: a cookie for everyone, the preference for people."""
-    language = request.POST.get("language")
-    target = request.POST.get("next") or "/"
+    """The header's language switcher: a cookie for everyone, the preference for people.
+
+    Visitors get plain links (GET), so public pages carry no CSRF token and can be served
+    from the cache as they are; a link only sets the language cookie of this browser.
+    Signed-in people get a form (POST, with its CSRF token) that also saves their
+    preference, which emails follow.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    language = data.get("language")
+    target = data.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
     response = redirect(target)
     if language not in dict(settings.LANGUAGES):
         return response
-    if request.user.is_authenticated and request.user.language != language:
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and request.user.language != language
+    ):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return set_language_cookie(response, language)

@@ -293,6 +293,9 @@ def measure_sweep(minute, backlog):
     organization = sweep_organization()
     results = {}
     run_sweeps()  # whatever was due before: not ours to time
+    # A worker that has run before: templates compiled, both languages' catalogues read.
+    breaching_tickets(organization, 2, timezone.now())
+    run_sweeps()
     runs, _batches = run_sweeps()
     wall, cpu, queries, sql, _result = runs[0]
     results["SLA sweep, nothing due"] = summary([wall], [cpu], [sql], queries)

@@ -87,3 +87,28 @@ def test_times_are_shown_in_the_viewers_time_zone(client, owner, organization):
     owner.time_zone = "America/New_York"
     owner.save()
     assert "8 Jan 2026, 05:00" in client.get("/accounts/organization/").content.decode()
+
+
+def test_a_visitor_switches_language_with_a_link(client, db):
+    page = client.get("/kb/").content.decode()
+    assert "csrfmiddlewaretoken" not in page  # the switch is links, not a form
+    assert 'href="/i18n/setlang/?language=zh-hans&amp;next=%2Fkb%2F"' in page
+    response = client.get("/i18n/setlang/", {"language": "zh-hans", "next": "/kb/"})
+    assert response.status_code == 302 and response["Location"] == "/kb/"
+    assert "no-store" in response["Cache-Control"]
+    assert 'lang="zh-Hans"' in client.get("/kb/").content.decode()
+
+
+def test_a_language_link_never_leaves_the_site(client, db):
+    response = client.get(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_a_language_link_does_not_change_a_saved_preference(client, owner, organization):
+    client.force_login(owner)
+    client.get("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    owner.refresh_from_db()
+    assert owner.language == "en"  # only the form (POST, with its CSRF token) saves it
+    assert 'lang="zh-Hans"' in client.get("/").content.decode()  # this browser's cookie

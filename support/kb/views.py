@@ -30,7 +30,8 @@ def categories_with_counts(user):
 
 def index(request):
     """The topics, popular and recent articles: the same for everyone who sees the same
-    articles, so cached per audience, language and time zone (cache.py)."""
+    articles, so cached per audience, language and time zone (cache.py); for visitors the
+    whole response is kept and served before any other middleware (portal.fastpath)."""
     user = request.user
 
     def build():

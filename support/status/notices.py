@@ -9,7 +9,7 @@ notify too: they only ever reach the organisations they touch. A scheduled maint
 window's email carries the event as an .ics attachment.
 
 The work runs in django-q2: one task picks the recipients and marks the update notified
-(so it is sent once), then batches of BATCH_SIZE emails each go into the outbox in a fixed
+(so it is sent once), then batches of tasks.BATCH_SIZE emails each go into the outbox in a fixed
 number of queries.
 """
 
@@ -26,8 +26,7 @@ from portal.emails import build_email_to_user
 from portal.net import absolute_url
 
 from .models import IncidentStatus, IncidentUpdate, NoticePreference
-
-BATCH_SIZE = 100
+from .tasks import queue_in_batches
 
 
 def wants_notices():
@@ -81,9 +80,7 @@ def notify_affected_customers(update_id):
         membership_ids = list(notice_recipients(update.incident_id).values_list("pk", flat=True))
         update.customers_notified_at = timezone.now()
         update.save(update_fields=["customers_notified_at", "updated_at"])
-    for start in range(0, len(membership_ids), BATCH_SIZE):
-        batch = membership_ids[start : start + BATCH_SIZE]
-        async_task("support.status.notices.send_notice_batch", update_id, batch)
+    queue_in_batches("support.status.notices.send_notice_batch", update_id, membership_ids)
     return len(membership_ids)
 
 

@@ -42,10 +42,14 @@ def notify_subscribers(update_id):
         )
         update.notified_at = timezone.now()
         update.save(update_fields=["notified_at", "updated_at"])
-    for start in range(0, len(subscriber_ids), BATCH_SIZE):
-        batch = subscriber_ids[start : start + BATCH_SIZE]
-        async_task("support.status.tasks.send_notification_batch", update_id, batch)
+    queue_in_batches("support.status.tasks.send_notification_batch", update_id, subscriber_ids)
     return len(subscriber_ids)
+
+
+def queue_in_batches(task, update_id, ids):
+    """One django-q2 task per BATCH_SIZE recipients, so no single task grows with the audience."""
+    for start in range(0, len(ids), BATCH_SIZE):
+        async_task(task, update_id, ids[start : start + BATCH_SIZE])
 
 
 def send_notification_batch(update_id, subscriber_ids):

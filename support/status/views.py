@@ -18,14 +18,8 @@ from portal.emails import send_email
 from portal.net import absolute_url, client_ip
 from support.tickets.models import Ticket
 
-from .cache import cache_get, cache_set, cached
+from .cache import cached
 from .forms import NoticePreferenceForm, SubscribeForm
-from .middleware import (
-    CSRF_PLACEHOLDER,
-    anonymous_page_key,
-    is_anonymous_visitor,
-    page_response,
-)
 from .models import (
     Component,
     Incident,
@@ -48,7 +42,7 @@ MONTHS_PER_PAGE = 3
 
 def index(request):
     """The public status page. Its body is cached per language and time zone, and the
-    whole page for anonymous visitors (see middleware.StatusCacheMiddleware)."""
+    whole response for visitors (see portal.fastpath)."""
     zone = timezone.get_current_timezone()
     language = translation.get_language()
 
@@ -56,15 +50,7 @@ def index(request):
         return render_to_string("status/_overview.html", status_overview(zone))
 
     body = cached(f"page:{language}:{zone}", build)
-    if not is_anonymous_visitor(request):
-        return render(request, "status/index.html", {"overview_html": body})
-    key = anonymous_page_key(language)
-    page = cache_get(key)
-    if page is None:
-        context = {"overview_html": body, "csrf_token": CSRF_PLACEHOLDER}
-        page = render(request, "status/index.html", context).content
-        cache_set(key, page)
-    return page_response(request, page, language)
+    return render(request, "status/index.html", {"overview_html": body})
 
 
 def _visible_incident(request, pk):

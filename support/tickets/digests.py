@@ -14,6 +14,7 @@ from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_lazy as _
 
 from portal.emails import build_email_to_user
 from portal.net import absolute_url
@@ -21,6 +22,11 @@ from portal.net import absolute_url
 from .models import DigestLine
 
 DIGEST_LINES = 50
+TARGET_LABELS = {
+    "first_response": _("first response"),
+    "resolution": _("resolution"),
+    "": _("customer update"),
+}
 LOCK = 727_017  # pg_try_advisory_xact_lock key: one sender of digests at a time
 
 
@@ -66,6 +72,7 @@ def digest(person, lines, total):
     groups = defaultdict(list)
     for line in lines:
         line.url = absolute_url(f"/admin/tickets/ticket/{line.ticket_id}/change/")
+        line.target_label = TARGET_LABELS.get(line.target, TARGET_LABELS[""])
         groups[line.kind].append(line)
     context = {
         "total": total,

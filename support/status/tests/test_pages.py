@@ -164,7 +164,8 @@ def test_upcoming_maintenance_is_listed(client, web):
 
 
 @pytest.mark.django_db
-def test_cached_page_for_visitors_carries_a_working_csrf_token(web):
+def test_cached_page_for_visitors_switches_language_with_a_link(web):
+    import html
     import re
 
     from django.test import Client
@@ -172,16 +173,14 @@ def test_cached_page_for_visitors_carries_a_working_csrf_token(web):
     first = Client(enforce_csrf_checks=True)
     first.get("/status/")  # fills the cache
     visitor = Client(enforce_csrf_checks=True)
-    response = visitor.get("/status/")  # answered by StatusCacheMiddleware
-    assert "__status_csrf_token__" not in response.text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
-    switched = visitor.post(
-        "/i18n/setlang/",
-        {"csrfmiddlewaretoken": token, "language": "zh-hans", "next": "/status/"},
-    )
-    assert switched.status_code == 302
+    response = visitor.get("/status/")  # answered by portal.fastpath
+    assert "csrfmiddlewaretoken" not in response.text
+    link = re.search(r'<a href="([^"]+)"[^>]*lang="zh-Hans"[^>]*>简体中文</a>', response.text)
+    switched = visitor.get(html.unescape(link.group(1)))
+    assert switched.status_code == 302 and switched["Location"] == "/status/"
     page = visitor.get("/status/")
     assert page.headers["Content-Language"] == "zh-hans"
+    assert 'lang="zh-Hans"' in page.text and "系统状态" in page.text
     assert page["X-Frame-Options"] == "DENY"
 
 

@@ -217,3 +217,46 @@ def test_digest_lines_of_a_run_that_died_go_out_with_the_next(
 def test_django_q_timeout_leaves_room_for_a_run(settings):
     timeout = settings.Q_CLUSTER["timeout"]
     assert settings.SLA_SWEEP_SECONDS + 30 <= timeout < settings.Q_CLUSTER["retry"]
+
+
+def test_breaches_write_each_ticket_row_once(organization, owner, engineer, agent):
+    """Every index of the ticket table is written on each update of a row: the outcomes,
+    the escalation and the next due time go out in one UPDATE for the whole batch."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from support.tickets.models import Team
+
+    past = timezone.now() - timedelta(hours=2)
+    later = timezone.now() + timedelta(hours=5)
+    tier2 = Team.objects.get(tier=2)
+    [first_late] = bulk_tickets(
+        1, organization, owner, tier=1, status="open",
+        first_response_due_at=past, resolution_due_at=later, next_due_at=past,
+    )  # fmt: skip
+    [both_late] = bulk_tickets(
+        1, organization, owner, tier=1, status="open",
+        first_response_due_at=past, resolution_due_at=past, next_due_at=past,
+    )  # fmt: skip
+    [answered] = bulk_tickets(
+        1, organization, owner, tier=2, status="open", team=tier2, first_response_at=past,
+        first_response_due_at=past, resolution_due_at=past, next_due_at=past,
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        assert sweep_batch()["breached"] == 3
+    updates = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "tickets_ticket"')]
+    assert len(updates) == 1
+    for ticket in (first_late, both_late, answered):
+        ticket.refresh_from_db()
+    assert (first_late.first_response_outcome, first_late.resolution_outcome) == ("breached", "")
+    assert (first_late.tier, first_late.team, first_late.next_due_at) == (2, tier2, past)
+    assert first_late.escalated_at is not None
+    assert (both_late.first_response_outcome, both_late.resolution_outcome) == (
+        "breached",
+        "breached",
+    )
+    assert (answered.first_response_outcome, answered.resolution_outcome) == ("", "breached")
+    assert answered.escalated_at is None  # already tier 2: not escalated again
+    assert answered.next_due_at == past  # its resolution, late, still sorts first
+    escalations = TimelineEvent.objects.filter(kind="escalated")
+    assert set(escalations.values_list("ticket", flat=True)) == {first_late.pk, both_late.pk}
