@@ -6,12 +6,15 @@ Images become links to the image: a page never loads a picture from an address
 someone typed (it would tell that server who read the ticket, and when).
 """
 
+import functools
 import html
 import re
+import threading
 
 import markdown
 import nh3
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 EXTENSIONS = ["extra", "sane_lists", "admonition", "toc"]
@@ -76,15 +79,38 @@ def _clean(markup):
     )
 
 
+class Converters(threading.local):
+    """One Markdown converter per thread, reset between texts: building one (its
+    extensions, patterns and processors) costs more than converting a short message."""
+
+    def get(self):
+        converter = getattr(self, "converter", None)
+        if converter is None:
+            converter = markdown.Markdown(
+                extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+            )
+            self.converter = converter
+        return converter.reset()
+
+
+converters = Converters()
+
+
 def render_markdown(text):
     """Return sanitised HTML for a piece of Markdown written by anyone."""
-    html = markdown.markdown(text or "", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    return mark_safe(_sanitise(html))
+    return mark_safe(_rendered(text or "", get_language()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered(text, language):
+    """The sanitised HTML of a text (in a language: images become translated links), kept
+    by content: a ticket's messages are drawn once per process, not on every view."""
+    return _sanitise(converters.get().convert(text))
 
 
 def render_markdown_with_toc(text):
     """Return (html, toc_html): the body and a table of contents of its headings."""
-    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    md = converters.get()
     html = md.convert(text or "")
     toc = md.toc if getattr(md, "toc_tokens", None) else ""
     return mark_safe(_sanitise(html)), mark_safe(_sanitise(toc))

@@ -173,6 +173,12 @@ def phrases_of(subject):
     ]
 
 
+@functools.lru_cache(maxsize=50_000)
+def terms_of(subject):
+    """The subject's distinct words and distinct phrases (each counts once per ticket)."""
+    return tuple(set(words_of(subject))), tuple(set(phrases_of(subject)))
+
+
 def frequent_words(rows, limit=WORDS_PER_CATEGORY):
     """{category: [(term, tickets)]} from rows of {"category__name", "subject", "count"}.
 
@@ -181,26 +187,42 @@ def frequent_words(rows, limit=WORDS_PER_CATEGORY):
     """
     words_by_category, phrases_by_category = {}, {}
     for row in rows:
-        words = words_of(row["subject"])
-        phrases = phrases_of(row["subject"])
-        category = row["category__name"]
-        words_counter = words_by_category.setdefault(category, Counter())
-        phrases_counter = phrases_by_category.setdefault(category, Counter())
-        for word in set(words):
-            words_counter[word] += row["count"]
-        for phrase in set(phrases):
-            phrases_counter[phrase] += row["count"]
+        words, phrases = terms_of(row["subject"])
+        category, count = row["category__name"], row["count"]
+        words_counter = words_by_category.get(category)
+        if words_counter is None:
+            words_counter = words_by_category[category] = Counter()
+            phrases_by_category[category] = Counter()
+        phrases_counter = phrases_by_category[category]
+        for word in words:
+            words_counter[word] += count
+        for phrase in phrases:
+            phrases_counter[phrase] += count
     result = {}
     for category, words in words_by_category.items():
         phrases = [(p, n) for p, n in phrases_by_category[category].items() if n >= 2]
         terms = list(phrases)
-        for word, count in words.items():
-            if count < 2:
-                continue
-            if any(word in phrase and count <= number for phrase, number in phrases):
-                continue
-            terms.append((word, count))
+        terms += [
+            (word, count) for word, count in _words_not_in_a_phrase(words, phrases) if count >= 2
+        ]
         terms.sort(key=lambda item: (-item[1], item[0]))
         if terms:
             result[category] = terms[:limit]
     return dict(sorted(result.items(), key=lambda item: -item[1][0][1]))
+
+
+def _words_not_in_a_phrase(words, phrases):
+    """(word, count) of the words that are in no phrase at least as frequent.
+
+    Most frequent words first, each tested against one string of the phrases frequent
+    enough for it (a word can't run across the separator)."""
+    phrases = sorted(phrases, key=lambda item: -item[1])
+    joined, taken = "", 0
+    for word, count in sorted(words.items(), key=lambda item: -item[1]):
+        if count < 2:
+            continue
+        while taken < len(phrases) and phrases[taken][1] >= count:
+            joined += "\0" + phrases[taken][0]
+            taken += 1
+        if word not in joined:
+            yield word, count

@@ -5,15 +5,15 @@ Tickets belong to a period by when they were opened (SLA attainment, durations,
 breakdowns); "solved per day" and the backlog go by when tickets were solved.
 """
 
-import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Q, Sum
-from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,7 @@ from support.tickets.models import Message, Ticket, TimelineEvent
 
 from . import problems
 from .aggregates import (
+    attainment_by_sets,
     attainment_counts,
     breached_lookup,
     duration_percentiles,
@@ -62,10 +63,22 @@ def server_zone():
     return timezone.get_default_timezone()
 
 
-def month_key(value):
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value, server_zone()).date()
-    return value
+def summed(rows, fields):
+    """Rows with the same values of `fields` added up (their attainment counts), ordered by
+    those values as SQL's ORDER BY would (nulls last)."""
+    counts = list(attainment_counts())
+    merged = {}
+    for row in rows:
+        key = tuple(row[field] for field in fields)
+        total = merged.setdefault(
+            key, dict(zip(fields, key, strict=True)) | dict.fromkeys(counts, 0)
+        )
+        for name in counts:
+            total[name] += row[name]
+    return [
+        merged[key]
+        for key in sorted(merged, key=lambda key: [(value is None, value) for value in key])
+    ]
 
 
 def attainment_columns():
@@ -134,11 +147,52 @@ class SlaReport(Report):
     slug = "sla"
     title = _("SLA attainment")
 
-    def by(self, *fields):
-        return self.opened().values(*fields).annotate(**attainment_counts()).order_by(*fields)
+    # Grouped by ids and short codes (so PostgreSQL hashes the groups); the names come
+    # with them, and rows with the same name are added up as grouping by the names would.
+    BREAKDOWNS = {
+        "total": (),
+        "tier_priority": ("organization__tier", "priority"),
+        "team": ("team",),
+        "agent": ("assignee",),
+        "category": ("category",),
+    }
+    LABELS = {
+        "team": ("name",),
+        "assignee": ("full_name", "email"),
+        "category": ("name", "name_zh_hans"),
+    }
+    SUMMED_BY = {
+        "team": ("team__name",),
+        "agent": ("assignee", "assignee__full_name", "assignee__email"),
+        "category": ("category__name", "category__name_zh_hans"),
+    }
+
+    @cached_property
+    def counts(self):
+        """Attainment counts of every breakdown in the period (one query) and of each
+        month of the trend (another): {"period": {breakdown: [row]}, "months": [row]}.
+        """
+        found = attainment_by_sets(self.opened(), self.BREAKDOWNS, self.LABELS)
+        result = {
+            name: summed(found[name], self.SUMMED_BY.get(name, fields))
+            for name, fields in self.BREAKDOWNS.items()
+        }
+        months = [aware(month) for month in self.period.trend_months(TREND_MONTHS)]
+        edges = [*months, self.period.stops_at]
+        per_month = {row["slice"]: row for row in self.trend_counts(edges)}
+        return {
+            "period": result,
+            "months": [per_month.get(index, {"tickets": 0}) for index in range(len(months))],
+        }
+
+    def trend_counts(self, edges):
+        return attainment_by_sets(self.all_tickets(), {"total": ()}, edges=edges)["total"]
+
+    def by(self, name):
+        return self.counts["period"][name]
 
     def totals(self):
-        return with_attainment(self.opened().aggregate(**attainment_counts()))
+        return with_attainment((self.by("total") or [{"tickets": 0}])[0])
 
     def tier_priority_table(self):
         tiers = dict(Organization.Tier.choices)
@@ -148,7 +202,7 @@ class SlaReport(Report):
                 "tier": str(tiers.get(row["organization__tier"], row["organization__tier"])),
                 "priority": row["priority"],
             }
-            for row in self.by("organization__tier", "priority")
+            for row in self.by("tier_priority")
         ]
         order = {value: index for index, value in enumerate(reversed(Organization.Tier.values))}
         rows.sort(key=lambda row: (order.get(_tier_value(row["tier"]), 9), row["priority"]))
@@ -160,9 +214,9 @@ class SlaReport(Report):
             rows,
         )
 
-    def group_table(self, table_id, title, field, label_fields, label, empty):
+    def group_table(self, table_id, title, breakdown, label, empty):
         rows = []
-        for row in self.by(field, *label_fields):
+        for row in self.by(breakdown):
             name = label(row) or empty
             rows.append({**with_attainment(row), "group": name})
         rows.sort(key=lambda row: (-row["tickets"], str(row["group"])))
@@ -177,8 +231,7 @@ class SlaReport(Report):
         return self.group_table(
             "team",
             gettext("By team"),
-            "team__name",
-            (),
+            "team",
             lambda row: row["team__name"],
             gettext("No team"),
         )
@@ -187,8 +240,7 @@ class SlaReport(Report):
         return self.group_table(
             "agent",
             gettext("By agent"),
-            "assignee",
-            ("assignee__full_name", "assignee__email"),
+            "agent",
             lambda row: row["assignee__full_name"] or row["assignee__email"],
             gettext("Unassigned"),
         )
@@ -197,29 +249,18 @@ class SlaReport(Report):
         return self.group_table(
             "category",
             gettext("By category"),
-            "category__name",
-            ("category__name_zh_hans",),
+            "category",
             category_name,
             gettext("No category"),
         )
 
     def trend(self):
         months = self.period.trend_months(TREND_MONTHS)
-        tickets = self.all_tickets().filter(
-            created_at__gte=aware(months[0]), created_at__lt=self.period.stops_at
-        )
-        rows = (
-            tickets.annotate(month=TruncMonth("created_at", tzinfo=server_zone()))
-            .values("month")
-            .annotate(**attainment_counts())
-            .order_by("month")
-        )
-        found = {month_key(row["month"]): with_attainment(row) for row in rows}
-        empty = with_attainment({"tickets": 0})
         result = []
-        for month in months:
-            row = found.get(month, empty)
-            result.append({**row, "month": date_format(month, "YEAR_MONTH_FORMAT")})
+        for month, row in zip(months, self.counts["months"], strict=True):
+            result.append(
+                {**with_attainment(row), "month": date_format(month, "YEAR_MONTH_FORMAT")}
+            )
         return Table(
             "trend",
             gettext("Last 12 months"),

@@ -12,7 +12,10 @@ class TicketsConfig(AppConfig):
         from portal.dashboard import PANEL_PROVIDERS
         from portal.schedules import ensure_schedule
 
+        from .cache import connect_signals
         from .views import dashboard_panel
+
+        connect_signals()
 
         post_migrate.connect(
             lambda **kwargs: ensure_schedule("support.tickets.tasks.sweep", minutes=1),

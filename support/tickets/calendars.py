@@ -43,6 +43,10 @@ def load_public_holidays(calendar, years, holiday_model=None):
             for day, name, working in days
             if day not in manual
         )
+    if model is Holiday:
+        from .cache import ticket_setup
+
+        ticket_setup.invalidate()  # bulk writes send no signals
     return sum(1 for day, _name, _working in days if day not in manual)
 
 

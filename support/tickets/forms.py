@@ -1,3 +1,4 @@
+import copy
 import functools
 import mimetypes
 import re
@@ -6,8 +7,10 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
@@ -15,6 +18,7 @@ from accounts.models import User
 from portal.dates import format_duration
 from portal.filetypes import content_matches
 
+from .cache import ticket_setup
 from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 
 MAX_FILES = 10
@@ -188,6 +192,46 @@ class PriorityField(forms.ChoiceField):
         return value in Priority.values
 
 
+def active_categories():
+    """The categories customers may choose, with their teams, by id (as text), from the cache
+    of the ticket setup: a sent form is checked without a query."""
+    return ticket_setup.cached(
+        "categories",
+        lambda: {
+            str(category.pk): category
+            for category in Category.objects.filter(is_active=True).select_related("team")
+        },
+    )
+
+
+class CategoryField(forms.ModelChoiceField):
+    """The category, checked against the cached active categories (the options are drawn
+    from the queryset, when the empty form's part is not cached)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        category = active_categories().get(str(getattr(value, "pk", value)))
+        if category is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return copy.copy(category)
+
+
+class PlainChoiceIterator(ModelChoiceIterator):
+    """The choices in one plain query: Django's iterator() would open a server-side cursor
+    (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class CategorySelect(forms.Select):
     """Each option carries its slug, so the page can show that category's questions."""
 
@@ -199,11 +243,23 @@ class CategorySelect(forms.Select):
         return option
 
 
-EMPTY_CATEGORY_FIELDS = {}  # language → HTML (CATEGORY_FIELDS is code: it changes on deploy)
+# The parts of an empty form that look the same to everyone reading a language: the category
+# choice with its questions, the priorities with an organisation tier's targets, the subject,
+# the description and the other details. Drawing them is most of the form's time; they are
+# kept in the cache of the ticket setup (cache.py) until categories, SLA policies or
+# calendars change. What differs by person (services, colleagues) is drawn each time.
+EMPTY_FORM_TEMPLATES = {
+    "category": "tickets/_category_choice.html",
+    "priority": "tickets/_priority_choices.html",
+    "details": "tickets/_details.html",
+}
+# A part is drawn afresh when the form was given a value for it beforehand (a category from
+# an article, the subject of a follow-up).
+PART_INITIAL = {"category": "category", "details": "subject"}
 
 
 class TicketForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=gettext_lazy("What is it about?"),
         widget=CategorySelect,
         queryset=Category.objects.none(),
@@ -249,6 +305,8 @@ class TicketForm(forms.Form):
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        for name in ("category", "service", "cc"):  # before their querysets are set
+            self.fields[name].iterator = PlainChoiceIterator
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
             "team"
         )
@@ -284,15 +342,27 @@ class TicketForm(forms.Form):
         """(slug, bound fields) for the template: one group of extra questions per category."""
         return [(slug, [self[name] for name in names]) for slug, names in self.extra_groups]
 
-    def empty_category_fields(self):
-        """The category questions of an empty form: the same HTML for everyone who reads
-        a language (no values, no errors), so it is rendered once per process and language."""
-        language = get_language()
-        html = EMPTY_CATEGORY_FIELDS.get(language)
-        if html is None:
-            html = render_to_string("tickets/_category_fields.html", {"form": self})
-            EMPTY_CATEGORY_FIELDS[language] = html
-        return html
+    def part(self, name):
+        """One of EMPTY_FORM_TEMPLATES's parts, drawn once per language (and tier) while the
+        form is empty: no values, no errors, nothing given beforehand."""
+        template = EMPTY_FORM_TEMPLATES[name]
+        if self.is_bound or self.initial.get(PART_INITIAL.get(name)):
+            return render_to_string(template, {"form": self})
+        key = f"form-{name}:{get_language()}"
+        if name == "priority":
+            key += f":{self.organization.tier}"
+        return mark_safe(
+            ticket_setup.cached(key, lambda: render_to_string(template, {"form": self}))
+        )
+
+    def category_part(self):
+        return self.part("category")
+
+    def priority_part(self):
+        return self.part("priority")
+
+    def details_part(self):
+        return self.part("details")
 
     def extra_values(self):
         category = self.cleaned_data.get("category")

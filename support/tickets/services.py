@@ -1,6 +1,7 @@
 """What can happen to a ticket. Views, the admin, email intake and jobs all come through here,
 so the timeline, the SLA clock and the notifications stay right whoever acts."""
 
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import timezone
 from support.oncall import paging
 
 from . import notify, sla
+from .cache import ticket_setup
 from .forms import safe_filename, storage_filename
 from .models import (
     Attachment,
@@ -44,8 +46,18 @@ def record(ticket, kind, by=None, **data):
 
 
 def policy_for(tier, priority):
-    """The policy with its calendar and the calendar's holidays, in one query on PostgreSQL
-    (the days come as two arrays beside the row)."""
+    """The policy with its calendar and the calendar's holidays (None without one), from the
+    cache of the ticket setup (cache.py); a copy, so that nothing a caller does reaches the
+    cached one."""
+    (policy,) = ticket_setup.cached(
+        f"sla-policy:{tier}:{priority}", lambda: (_policy_for(tier, priority),)
+    )
+    return copy.copy(policy)
+
+
+def _policy_for(tier, priority):
+    """policy_for from the database, in one query on PostgreSQL (the days come as two arrays
+    beside the row)."""
     policies = SlaPolicy.objects.select_related("calendar").filter(tier=tier, priority=priority)
     if connection.vendor != "postgresql":
         return policies.prefetch_related("calendar__holidays").first()

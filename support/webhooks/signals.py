@@ -14,9 +14,18 @@ from .models import EventType
 Kind = TimelineEvent.Kind
 
 
+def may_listen(row):
+    """False when the organisation of the row's ticket has no active endpoint, known without
+    a query when the row came with its ticket (as the services write them); else True, and
+    ticket_event asks the database."""
+    if not type(row)._meta.get_field("ticket").is_cached(row):
+        return True
+    return row.ticket.organization_id in events.listening_organizations()
+
+
 @receiver(post_save, sender=TimelineEvent, dispatch_uid="webhooks-ticket-timeline")
 def ticket_changed(sender, instance, created, **kwargs):
-    if not created:
+    if not created or not may_listen(instance):
         return
     if instance.kind == Kind.CREATED:
         events.later(events.ticket_event, instance.ticket_id, EventType.TICKET_CREATED)
@@ -29,7 +38,13 @@ def ticket_changed(sender, instance, created, **kwargs):
 
 @receiver(post_save, sender=Message, dispatch_uid="webhooks-staff-reply")
 def staff_replied(sender, instance, created, **kwargs):
-    if created and not instance.internal and instance.author and instance.author.is_staff:
+    if (
+        created
+        and not instance.internal
+        and instance.author
+        and instance.author.is_staff
+        and may_listen(instance)
+    ):
         events.later(
             events.ticket_event, instance.ticket_id, EventType.TICKET_REPLIED, None, instance.pk
         )

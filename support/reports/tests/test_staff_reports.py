@@ -314,3 +314,65 @@ def test_update_attainment_counts_every_update(october, engineer):
     Ticket.objects.filter(pk=october[1].pk).update(updates_on_time=4)
     totals = sla_report(engineer).totals()
     assert (totals["update_met"], totals["update_breached"], totals["update_pct"]) == (7, 1, 87.5)
+
+
+def test_one_grouping_sets_query_counts_as_one_query_per_breakdown(october, engineer):
+    """The SLA report's breakdowns come from one GROUPING SETS query, its trend from
+    another cut into months; the same figures as one query per breakdown (the path for
+    databases without GROUPING SETS)."""
+    from support.reports.aggregates import _attainment_by_sets_one_by_one, attainment_by_sets
+
+    def ordered(found):
+        return {
+            name: sorted(rows, key=lambda row: repr(sorted(row.items())))
+            for name, rows in found.items()
+        }
+
+    report = sla_report(engineer, {"organization": ""})
+    tickets = report.opened()
+    sets, labels = SlaReport.BREAKDOWNS, SlaReport.LABELS
+    one = attainment_by_sets(tickets, sets, labels)
+    assert ordered(one) == ordered(_attainment_by_sets_one_by_one(tickets, sets, labels, None))
+    assert one["total"] == [
+        {
+            "tickets": 21,  # Acme's 20 and Globex's
+            "first_response_met": 17,
+            "first_response_breached": 4,
+            "resolution_met": 9,
+            "resolution_breached": 1,
+            **({"update_met": 0, "update_breached": 0} if has_update_target() else {}),
+        }
+    ]
+    teams = {row["team__name"]: row["tickets"] for row in one["team"]}
+    assert (teams["Tier 1"], teams["Tier 2"]) == (10, 10)
+
+    edges = [at(9, 1), at(10, 1), at(10, 15), at(11, 1), at(12, 1)]
+    sliced = attainment_by_sets(report.all_tickets(), sets, labels, edges)
+    assert ordered(sliced) == ordered(
+        _attainment_by_sets_one_by_one(
+            report.all_tickets().filter(created_at__gte=edges[0], created_at__lt=edges[-1]),
+            sets,
+            labels,
+            edges,
+        )
+    )
+    assert {row["slice"]: row["tickets"] for row in sliced["total"]} == {0: 1, 1: 14, 2: 7, 3: 1}
+
+
+def test_the_filter_lists_draw_as_djangos_select_does(october, engineer):
+    from django import forms
+
+    def drawn(html):
+        return " ".join(html.split()).replace("> <", "><")
+
+    scope = StaffScope(engineer)
+    filters = ReportFilters({"month": "2026-10", "organization": str(acme().pk)}, scope)
+    for name in ("tier", "priority", "team", "category", "organization"):
+        field = filters[name]
+        django = forms.Select.render(
+            field.field.widget, field.html_name, field.value(), {"id": field.auto_id}
+        )
+        assert drawn(str(field)) == drawn(django)
+    assert f'<option value="{acme().pk}" selected>Acme Corp</option>' in str(
+        filters["organization"]
+    )

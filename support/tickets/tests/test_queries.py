@@ -72,13 +72,26 @@ def test_admin_list_queries_do_not_grow_with_10000_tickets(
 def test_ticket_page_queries_do_not_grow_with_the_conversation(
     owner_client, ticket, owner, staff_user
 ):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from support.tickets import services
 
-    services.add_reply(ticket, author=staff_user, body="one")
+    def log(number):
+        return SimpleUploadedFile(f"log-{number}.txt", b"error\n", content_type="text/plain")
+
+    services.add_reply(ticket, author=staff_user, body="one", attachments=[log(0)])
     few, _response = count_queries(owner_client, ticket.get_absolute_url())
     for number in range(20):
         services.add_reply(
-            ticket, author=owner if number % 2 else staff_user, body=f"reply {number}"
+            ticket,
+            author=owner if number % 2 else staff_user,
+            body=f"reply {number}",
+            attachments=[log(number), log(number + 100)],
         )
-    many, _response = count_queries(owner_client, ticket.get_absolute_url())
-    assert many == few
+    many, response = count_queries(owner_client, ticket.get_absolute_url())
+    # session, person, memberships; the ticket (with category, assignee, requester);
+    # messages with authors, their attachments; people copied in; the public timeline
+    assert many == few == 8
+    page = response.content.decode()
+    assert page.count(">log-119.txt</a>") == 1
+    assert f"/tickets/{ticket.reference}/attachments/" in page
