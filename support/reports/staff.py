@@ -541,13 +541,14 @@ class ProblemsReport(Report):
     slug = "problems"
     title = _("Frequent problems")
 
-    def _compare(self, field, labels, table_id, title, label_title, empty):
+    def compared(self, labels):
+        """Tickets of the period and of the previous one by `labels`, most first."""
         previous = self.period.previous()
         both = self.all_tickets().filter(
             created_at__gte=previous.starts_at, created_at__lt=self.period.stops_at
         )
         now = Q(created_at__gte=self.period.starts_at)
-        rows = (
+        return (
             both.values(*labels)
             .annotate(
                 count=Count("pk", filter=now),
@@ -556,6 +557,14 @@ class ProblemsReport(Report):
             .filter(Q(count__gt=0) | Q(previous__gt=0))
             .order_by("-count", "-previous", *labels)
         )
+
+    @cached_property
+    def categories(self):
+        """compared() by category, with the slug (the knowledge-base gaps read the period's
+        counts from it too): one query for both tables."""
+        return list(self.compared(("category__name", "category__name_zh_hans", "category__slug")))
+
+    def _compare(self, field, rows, table_id, title, label_title, empty):
         result = []
         for row in rows[:TOP]:
             result.append(
@@ -581,9 +590,19 @@ class ProblemsReport(Report):
         )
 
     def category_table(self):
+        # Categories of the same names count together, as grouping by the names did.
+        merged = {}
+        for row in self.categories:
+            key = (row["category__name"], row["category__name_zh_hans"])
+            if key in merged:
+                merged[key]["count"] += row["count"]
+                merged[key]["previous"] += row["previous"]
+            else:
+                merged[key] = dict(row)
+        rows = sorted(merged.values(), key=lambda row: (-row["count"], -row["previous"]))
         return self._compare(
             category_name,
-            ("category__name", "category__name_zh_hans"),
+            rows,
             "categories",
             gettext("Top categories"),
             _("Category"),
@@ -594,7 +613,7 @@ class ProblemsReport(Report):
         kinds = dict(Service.Kind.choices)
         return self._compare(
             lambda row: str(kinds.get(row["service__kind"], "")),
-            ("service__kind",),
+            self.compared(("service__kind",))[:TOP],
             "services",
             gettext("Top services"),
             _("Service type"),
@@ -627,14 +646,10 @@ class ProblemsReport(Report):
 
     def kb_gaps_table(self):
         tickets, names = {}, {}
-        for row in (
-            self.opened()
-            .values("category__slug", "category__name", "category__name_zh_hans")
-            .annotate(count=Count("pk"))
-            .order_by()
-        ):
-            tickets[row["category__slug"]] = row["count"]
-            names[row["category__slug"]] = category_name(row)
+        for row in self.categories:
+            if row["count"]:
+                tickets[row["category__slug"]] = row["count"]
+                names[row["category__slug"]] = category_name(row)
         kb = {
             row["ticket_category_slug"]: row
             for row in KbCategory.objects.exclude(ticket_category_slug="")
