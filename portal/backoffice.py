@@ -9,13 +9,42 @@ Other apps plug in without editing this module:
   figures. `context(request)` returns the template's context; keep it to one or two queries.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from unfold.settings import get_config
+from unfold.sites import UnfoldAdminSite
+
+from portal.fastcache import VersionedCache
+
+# Rendered parts of back-office pages that change only with configuration ({% fragment %},
+# portal/templatetags/backoffice.py): filter choices name categories and teams, bulk actions
+# list staff and teams. A change to those drops every fragment (a customer's doesn't).
+fragments = VersionedCache("backoffice", ttl=300)
+
+
+def connect_signals():
+    from django.db.models.signals import post_save
+
+    from accounts.models import User
+    from support.tickets.models import Category, Team
+
+    fragments.invalidate_on_change(Category, Team)
+
+    def staff_changed(sender, instance, **kwargs):
+        if instance.is_staff:
+            fragments.invalidate()
+
+    post_save.connect(staff_changed, sender=User, weak=False, dispatch_uid="backoffice-staff")
+
 
 GROUPS = [
     ("tickets", _("Tickets")),
@@ -223,3 +252,96 @@ def headers_once_per_list():
 
     result_headers.once_per_list = True
     unfold_list.result_headers = result_headers
+
+
+@functools.cache
+def _importable(path):
+    """What unfold's settings name by dotted path, imported once per process (None: a plain
+    value such as an icon name or "/")."""
+    try:
+        return import_string(path)
+    except ImportError:
+        return None
+
+
+@functools.cache
+def _sidebar_groups():
+    """navigation() resolved once per process: its links don't change while it runs."""
+    groups = []
+    for group in navigation(None):
+        items = []
+        for item in group["items"]:
+            link = item["link"]
+            link = link(None) if callable(link) else str(link)  # callables reverse a URL name
+            items.append({**item, "link": link, "path": urlparse(link).path})
+        groups.append({**group, "items": items})
+    return groups
+
+
+class BackOfficeSite(UnfoldAdminSite):
+    """unfold's admin site, working out once per process what its frame repeated for every
+    request (settings, the sidebar's links), and the list of every app only when a page shows
+    it (the sidebar is ours; Django's app list is built on the index page alone)."""
+
+    def each_context(self, request):
+        request._backoffice_lazy_apps = True
+        try:
+            context = super().each_context(request)
+        finally:
+            del request._backoffice_lazy_apps
+        navigation_items = [
+            item for group in context["sidebar_navigation"] for item in group["items"]
+        ]
+        context["sidebar_key"] = "".join(
+            f"{int(bool(item['has_permission']))}{int(bool(item['active']))}"
+            for item in navigation_items
+        )
+        return context
+
+    def get_app_list(self, request, app_label=None):
+        if getattr(request, "_backoffice_lazy_apps", False):
+            parent = super()
+            return SimpleLazyObject(lambda: parent.get_app_list(request, app_label))
+        return super().get_app_list(request, app_label)
+
+    def _get_config(self, key, *args):
+        config = _unfold_config(self.settings_name)
+        if config.get(key):
+            return self._get_value(config[key], *args)
+        return None
+
+    def _get_value(self, value, *args):
+        if isinstance(value, str):
+            found = _importable(value)
+            return value if found is None else found(*args)
+        return super()._get_value(value, *args)
+
+    def get_sidebar_list(self, request):
+        index_path = reverse(f"{self.name}:index")
+        results = []
+        for group in _sidebar_groups():
+            items = []
+            for item in group["items"]:
+                path = item["path"]
+                permission = item.get("permission")
+                items.append(
+                    {
+                        **item,
+                        "active": (path == request.path == index_path)
+                        or (path != "" and path in request.path and path != index_path),
+                        "has_permission": permission is None or bool(permission(request)),
+                    }
+                )
+            results.append({**group, "items": items})
+        return results
+
+
+def _unfold_config(settings_name):
+    """unfold merges its defaults with the settings on every call; once per settings object."""
+    from django.conf import settings
+
+    current = getattr(settings, settings_name, {})
+    kept = _unfold_config.__dict__.get("kept")
+    if kept is None or kept[0] is not current:
+        kept = _unfold_config.kept = (current, get_config(settings_name))
+    return kept[1]

@@ -60,8 +60,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Hosting Support Portal")
 
 INSTALLED_APPS = [
-    "unfold",  # the back office theme; before django.contrib.admin so its templates win
-    "django.contrib.admin",
+    "unfold.apps.BasicAppConfig",  # the back office theme; before the admin so its templates win
+    "portal.apps.BackOfficeAdminConfig",  # django.contrib.admin with portal.backoffice's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
 from django.db.models import F, Q
+from django.forms.models import ModelChoiceIterator
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -191,6 +192,18 @@ STATUS_CHOICES = [
 ]
 
 
+class ListedChoices(ModelChoiceIterator):
+    """A model choice field's options read with one plain query when the page is drawn:
+    Django reads them through a server-side cursor, three round trips on PostgreSQL, for each
+    of the ticket page's lists."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -240,6 +253,10 @@ class TicketChangeForm(forms.ModelForm):
         self.fields["incident"].queryset = Incident.objects.filter(
             Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
         )
+        for name in ("assignee", "team", "category", "incident", "cc", "macro"):
+            field = self.fields[name]
+            field.iterator = ListedChoices
+            field.queryset = field.queryset  # the widget's choices, through ListedChoices
 
     @property
     def action(self):

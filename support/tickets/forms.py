@@ -10,6 +10,7 @@ from django.conf import settings
 from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -149,11 +150,14 @@ class AttachmentsField(forms.FileField):
         return cleaned
 
 
-def attachment_help():
+def _attachment_help():
     return _(
         "Up to %(count)d files, %(limit)s each: images, PDF, text, CSV, JSON, ZIP/TAR archives, "
         "Word and Excel documents."
     ) % {"count": MAX_FILES, "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+
+
+attachment_help = lazy(_attachment_help, str)()  # in the language of the page that shows it
 
 
 def describe_target(minutes, calendar):
@@ -204,7 +208,26 @@ def active_categories():
     )
 
 
-class CategoryField(forms.ModelChoiceField):
+class PlainChoiceIterator(ModelChoiceIterator):
+    """The choices in one plain query: Django's iterator() would open a server-side cursor
+    (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class PlainModelChoiceField(forms.ModelChoiceField):
+    iterator = PlainChoiceIterator
+
+
+class PlainModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = PlainChoiceIterator
+
+
+class CategoryField(PlainModelChoiceField):
     """The category, checked against the cached active categories (the options are drawn
     from the queryset, when the empty form's part is not cached)."""
 
@@ -219,17 +242,6 @@ class CategoryField(forms.ModelChoiceField):
                 params={"value": value},
             )
         return copy.copy(category)
-
-
-class PlainChoiceIterator(ModelChoiceIterator):
-    """The choices in one plain query: Django's iterator() would open a server-side cursor
-    (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
 
 
 class CategorySelect(forms.Select):
@@ -262,13 +274,13 @@ class TicketForm(forms.Form):
     category = CategoryField(
         label=gettext_lazy("What is it about?"),
         widget=CategorySelect,
-        queryset=Category.objects.none(),
+        queryset=Category.objects.filter(is_active=True).select_related("team"),
         empty_label=gettext_lazy("Choose a category"),
     )
     priority = PriorityField(
         label=gettext_lazy("How urgent is it?"), widget=forms.RadioSelect, initial="P2"
     )
-    service = forms.ModelChoiceField(
+    service = PlainModelChoiceField(
         label=gettext_lazy("Affected service"),
         queryset=None,
         required=False,
@@ -292,8 +304,8 @@ class TicketForm(forms.Form):
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    attachments = AttachmentsField(label=gettext_lazy("Attachments"))
-    cc = forms.ModelMultipleChoiceField(
+    attachments = AttachmentsField(label=gettext_lazy("Attachments"), help_text=attachment_help)
+    cc = PlainModelMultipleChoiceField(
         label=gettext_lazy("Copy in colleagues"),
         queryset=None,
         required=False,
@@ -305,11 +317,6 @@ class TicketForm(forms.Form):
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        for name in ("category", "service", "cc"):  # before their querysets are set
-            self.fields[name].iterator = PlainChoiceIterator
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
-            "team"
-        )
         self.fields["priority"].choices = functools.cache(lambda: priority_choices(organization))
         self.fields["service"].queryset = organization.services.filter(is_active=True)
         self.fields["cc"].queryset = (
@@ -317,26 +324,13 @@ class TicketForm(forms.Form):
             .exclude(pk=user.pk)
             .order_by("full_name", "email")
         )
-        self.fields["attachments"].help_text = attachment_help()
-        self.extra_groups = []
-        for slug, questions in CATEGORY_FIELDS.items():
-            names = []
-            for key, label, kind in questions:
-                name = extra_field_name(slug, key)
-                if kind == "url":
-                    field = forms.URLField(
-                        assume_scheme="https", label=label, required=False, max_length=500
-                    )
-                else:
-                    field = forms.CharField(label=label, required=False, max_length=500)
-                self.fields[name] = field
-                names.append(name)
-            self.extra_groups.append((slug, names))
         if not re.fullmatch(r"[A-Za-z0-9_\-]{20,64}", str(self.data.get("form_token", ""))):
             self.initial["form_token"] = secrets.token_urlsafe(24)
             if self.is_bound:
                 self.data = self.data.copy()
                 self.data["form_token"] = self.initial["form_token"]
+
+    extra_groups = []  # (category slug, names of its questions' fields): see below
 
     def category_groups(self):
         """(slug, bound fields) for the template: one group of extra questions per category."""
@@ -392,6 +386,26 @@ class TicketForm(forms.Form):
         }
 
 
+def add_category_questions(form_class):
+    """CATEGORY_FIELDS's questions as optional fields of the form, once (they are code)."""
+    for slug, questions in CATEGORY_FIELDS.items():
+        names = []
+        for key, label, kind in questions:
+            name = extra_field_name(slug, key)
+            if kind == "url":
+                field = forms.URLField(
+                    assume_scheme="https", label=label, required=False, max_length=500
+                )
+            else:
+                field = forms.CharField(label=label, required=False, max_length=500)
+            form_class.base_fields[name] = field
+            names.append(name)
+        form_class.extra_groups.append((slug, names))
+
+
+add_category_questions(TicketForm)
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Your reply"),
@@ -399,11 +413,7 @@ class ReplyForm(forms.Form):
         max_length=TEXT_LIMIT,
         help_text=gettext_lazy("Markdown is supported."),
     )
-    attachments = AttachmentsField(label=gettext_lazy("Attachments"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = attachment_help()
+    attachments = AttachmentsField(label=gettext_lazy("Attachments"), help_text=attachment_help)
 
 
 class UrgencyForm(forms.Form):

@@ -1,5 +1,8 @@
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal import dates
@@ -21,6 +24,24 @@ PRIORITY_BADGES = {
     "P2": "badge-info",
     "P3": "badge-muted",
 }
+
+
+EMPTY_FIELDS = {}  # (form class, field, language) → HTML: code and translations only
+
+
+@register.simple_tag
+def plain_field(field):
+    """tickets/_field.html for a field of a form whose fields are code only (no choices from
+    the database), such as the reply form; an empty form's field is drawn once per process
+    and language."""
+    form = field.form
+    if form.is_bound or form.initial or field.initial is not None:
+        return render_to_string("tickets/_field.html", {"field": field})
+    key = (type(form).__qualname__, form.prefix, field.name, get_language())
+    html = EMPTY_FIELDS.get(key)
+    if html is None:
+        html = EMPTY_FIELDS[key] = render_to_string("tickets/_field.html", {"field": field})
+    return mark_safe(html)
 
 
 @register.filter
