@@ -98,10 +98,11 @@ class VersionedCache:
 
     def cached(self, name, build):
         """The value cached under `name` for the current version, built once when missing."""
+        version = self.current_version()
         value = self.get(name)
         if value is None:
             value = build()
-            self.set(name, value)
+            self.set(name, value, version)
         return value
 
     def invalidate_on_change(self, *models, m2m=()):
