@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.forms.models import ModelChoiceIterator
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -30,7 +29,7 @@ from support.oncall.admin import oncall_summary
 from . import presence, queues, services
 from .calendars import load_public_holidays
 from .context import customer_context
-from .forms import AttachmentsField
+from .forms import AttachmentsField, PlainChoiceIterator
 from .models import (
     Attachment,
     BusinessCalendar,
@@ -192,18 +191,6 @@ STATUS_CHOICES = [
 ]
 
 
-class ListedChoices(ModelChoiceIterator):
-    """A model choice field's options read with one plain query when the page is drawn:
-    Django reads them through a server-side cursor, three round trips on PostgreSQL, for each
-    of the ticket page's lists."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
-
-
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -255,8 +242,8 @@ class TicketChangeForm(forms.ModelForm):
         )
         for name in ("assignee", "team", "category", "incident", "cc", "macro"):
             field = self.fields[name]
-            field.iterator = ListedChoices
-            field.queryset = field.queryset  # the widget's choices, through ListedChoices
+            field.iterator = PlainChoiceIterator
+            field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
 
     @property
     def action(self):
