@@ -132,14 +132,15 @@ def lean_result_list(context, cl):
     checkbox_classes = " ".join(unfold_list.CHECKBOX_CLASSES)
     link_classes = " ".join(unfold_list.LINK_CLASSES)
     links = set(cl.list_display_links or ())
+    checkbox = admin.action_checkbox  # plain_columns: always the first column
+    checkbox_opening = (
+        f'<td class="{checkbox_classes}" data-label="'
+        + conditional_escape(gettext("Select record"))
+        + '">'
+    )
     columns = []
     first_link = True
-    for index, name in enumerate(cl.list_display):
-        if name == "action_checkbox":
-            opening = f'<td class="{checkbox_classes}" data-label="'
-            opening += conditional_escape(gettext("Select record")) + '">'
-            columns.append((getattr(admin, name), opening, "</td>", False))
-            continue
+    for index, name in enumerate(cl.list_display[1:], start=1):
         link = name in links
         tag = "th" if link and first_link else "td"
         first_link = first_link and not link
@@ -150,12 +151,8 @@ def lean_result_list(context, cl):
     rows = []
     for number, result in enumerate(cl.result_list):
         rows.append(ROW_OPEN.format(ROW_SHADES[number % 2]))
-        for column in columns:
-            if len(column) == 4:  # the row's checkbox
-                method, opening, closing, _link = column
-                rows.append(f"{opening}{conditional_escape(method(result))}{closing}")
-                continue
-            method, classes, tag, label, link = column
+        rows.append(f"{checkbox_opening}{conditional_escape(checkbox(result))}</td>")
+        for method, classes, tag, label, link in columns:
             value = method(result)
             if not isinstance(value, str):
                 if isinstance(value, datetime.date | datetime.time):
