@@ -128,12 +128,15 @@ def test_sign_up_with_a_known_address_answers_as_with_a_new_one(client, known, s
 
     assert User.objects.filter(email=known.email).count() == 1
 
-    client.logout()
-    client.post("/accounts/signup/", signup_data(known.email))
-    after_known = page_text(client, location, known.email)
-    client.logout()
-    client.post("/accounts/signup/", signup_data("another@example.org"))
-    after_new = page_text(client, location, "another@example.org")
+    def page_after_sign_up(email):
+        # Whichever kind the comparison ended on has used its rate limit; clear both alike.
+        cache.clear()
+        client.logout()
+        client.post("/accounts/signup/", signup_data(email))
+        return page_text(client, location, email)
+
+    after_known = page_after_sign_up(known.email)
+    after_new = page_after_sign_up("another@example.org")
     assert after_known == after_new
 
     delivered = send_queued_mail()
