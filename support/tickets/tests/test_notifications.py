@@ -19,18 +19,19 @@ from .conftest import bulk_tickets
 
 pytestmark = pytest.mark.django_db
 
-# The submit: the session, the user, their membership with the organisation; BEGIN; the
+# The submit: the session, the user with their membership and organisation (one query:
+# accounts/backends.py); BEGIN; the
 # ticket, its first message, the timeline entry and the notification row; COMMIT (and, with
 # django-q2's database broker, the task's row). The category with its team, the SLA policy
 # with its calendar and holidays and whether the organisation listens for webhooks come from
 # the cache of the ticket setup (support/tickets/cache.py: with a shared cache, one version
 # check a second at most).
-SUBMIT_QUERIES = 9
-# The form: the session, the user, the membership; the services, the colleagues. The
+SUBMIT_QUERIES = 8
+# The form: the session, the user with their membership; the services, the colleagues. The
 # categories, the priorities' targets (SLA policies) and the other fields of an empty form are
 # drawn once per language and tier, until they change; ongoing incidents for the notice are
 # looked for only when the status page's cache knows of some.
-FORM_QUERIES = 5
+FORM_QUERIES = 4
 
 
 def submit_data():
