@@ -14,16 +14,15 @@ matching only. Either way a title match ranks above a body match.
 import html
 import re
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, Func, Q, TextField, Value, When
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Article, ArticleTranslation, current_language
+from .models import Article, ArticleTranslation, current_language, readable_by
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -189,8 +188,7 @@ def matching_translations(user, query):
     in_title = Case(When(substring_match(terms, ["title"]), then=Value(1.0)), default=Value(0.0))
     candidates, exact, relevance = match_and_relevance(terms, query)
     window = (
-        ArticleTranslation.objects.filter(article__in=Article.objects.visible_to(user))
-        .filter(candidates)
+        ArticleTranslation.objects.filter(readable_by(user, through="article__"), candidates)
         .order_by(in_title.desc(), "-article__view_count", "pk")
         .values("pk")[:RANKED_CANDIDATES]
     )
@@ -247,10 +245,17 @@ def plain_text(markdown_text):
     return html.unescape(text)
 
 
+@lru_cache(maxsize=1024)
+def passage_text(body):
+    """A body's plain text on one line; kept by content, as popular articles come up in
+    search after search."""
+    return " ".join(plain_text(body).split())
+
+
 def highlight_passage(version, query):
     """The passage around the first match, escaped first, then marked."""
     terms = terms_of(query)
-    text = " ".join(plain_text(version.body).split())
+    text = passage_text(version.body)
     pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE) if terms else None
     found = pattern.search(text) if pattern else None
     if found is None:
@@ -270,11 +275,11 @@ def highlight_passage(version, query):
 def mark_passage(passage, terms, prefix="", suffix=""):
     """Split on the terms, escape every piece, then wrap the matching pieces in <mark>."""
     if not terms:
-        return mark_safe(prefix + escape(passage) + suffix)
+        return mark_safe(prefix + html.escape(passage) + suffix)
     splitter = re.compile("(" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE)
     pieces = splitter.split(passage)
     marked = "".join(
-        f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece)
+        f"<mark>{html.escape(piece)}</mark>" if index % 2 else html.escape(piece)
         for index, piece in enumerate(pieces)
     )
     return mark_safe(prefix + marked + suffix)
