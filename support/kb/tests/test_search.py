@@ -221,12 +221,14 @@ def password_articles(category):
     make_article("unread", category, zh=("其他说明", "密码、密码、密码，还是密码。"))
 
 
+@postgres_only
 def test_a_common_word_is_ranked_by_how_well_each_article_matches(password_articles):
     results = search(AnonymousUser(), "密码", language="zh-hans")
     assert titles(results) == ["修改密码", "其他说明", "登录说明", "账户说明"]
     assert all("<mark>密码</mark>" in result.snippet for result in results[1:])
 
 
+@postgres_only
 def test_beyond_the_ranked_window_title_matches_then_the_most_read_are_ranked(
     password_articles, monkeypatch
 ):
