@@ -18,3 +18,30 @@ def connect_signals():
     ticket_setup.invalidate_on_change(
         Category, Team, SlaPolicy, BusinessCalendar, Holiday, Endpoint
     )
+    connect_ticket_page_signals()
+
+
+# The back office's ticket page: the dropdowns' choices (staff, teams, categories, open
+# incidents, canned responses) as drawn for each language. Any save or delete of those drops
+# them; a person's save only when it can change the staff list (not a customer's sign-in).
+ticket_page = VersionedCache("ticket-page", ttl=300)
+
+
+def connect_ticket_page_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    from accounts.models import User
+    from support.status.models import Incident
+
+    from .models import Category, Macro, Team
+
+    ticket_page.invalidate_on_change(Category, Team, Macro, Incident)
+
+    def person_changed(sender, instance, update_fields=None, **kwargs):
+        if instance.is_staff or update_fields is None or "is_staff" in update_fields:
+            ticket_page.invalidate()
+
+    post_save.connect(person_changed, sender=User, weak=False, dispatch_uid="ticket-page-person")
+    post_delete.connect(
+        ticket_page.invalidate, sender=User, dispatch_uid="ticket-page-person-delete"
+    )
