@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -201,6 +201,23 @@ def kept_choices(field):
     return choices + [(str(obj.pk), str(field.label_from_instance(obj))) for obj in queryset]
 
 
+def copied_in_members(ticket):
+    """The requester's colleagues, each marked if copied in, in one query; the ticket's own
+    list of copied-in people is set from it (those who left the organisation aren't shown
+    either way), so showing the form asks nothing more."""
+    copied = Ticket.cc.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
+    members = list(
+        ticket.organization.members.exclude(pk=ticket.requester_id).annotate(copied=Exists(copied))
+    )
+    cc = ticket.cc.all()
+    cc._result_cache, cc._prefetch_done = [person for person in members if person.copied], True
+    ticket._prefetched_objects_cache = {
+        **getattr(ticket, "_prefetched_objects_cache", {}),
+        "cc": cc,
+    }
+    return members
+
+
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -231,6 +248,9 @@ class TicketChangeForm(forms.ModelForm):
         fields = ["priority", "assignee", "team", "category", "service", "incident", "cc"]
 
     def __init__(self, *args, user=None, services=None, kept_choices=False, **kwargs):
+        members = None
+        if kept_choices and not (args or kwargs.get("data")):
+            members = copied_in_members(kwargs["instance"])
         super().__init__(*args, **kwargs)
         self.user = user
         self.collision = []
@@ -254,7 +274,8 @@ class TicketChangeForm(forms.ModelForm):
             field = self.fields[name]
             field.iterator = PlainChoiceIterator
             field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
-        if kept_choices and not self.is_bound:
+        if members is not None:
+            self.fields["cc"].choices = [(str(person.pk), str(person)) for person in members]
             self.use_kept_choices()
 
     def use_kept_choices(self):

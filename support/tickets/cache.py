@@ -44,15 +44,36 @@ def person_saved(update_fields=None, **_signal_arguments):
 # incidents, canned responses) as drawn for each language. Any save or delete of those drops
 # them; a person's save only when it can change the staff list (not a customer's sign-in).
 ticket_page = VersionedCache("ticket-page", ttl=300)
+# The ticket page's customer panel, per organisation: its services with their components'
+# status, the incidents touching them and the last satisfaction answer. Any save or delete of
+# a service, a status-page row or an answer drops it.
+customer_context_cache = VersionedCache("customer-context", ttl=60)
 
 
 def connect_ticket_page_signals():
-    from accounts.models import User
-    from support.status.models import Incident
+    from accounts.models import Service, User
+    from support.status.models import (
+        Component,
+        ComponentGroup,
+        Incident,
+        IncidentUpdate,
+        IncidentUpdateComponent,
+    )
+    from support.surveys.models import CsatResponse
 
     from .models import Category, Macro, Team
 
     ticket_page.invalidate_on_change(Category, Team, Macro, Incident)
+    customer_context_cache.invalidate_on_change(
+        Service,
+        ComponentGroup,
+        Component,
+        Incident,
+        IncidentUpdate,
+        IncidentUpdateComponent,
+        CsatResponse,
+        m2m=[Incident.components.through, Component.services.through],
+    )
 
     def person_changed(sender, instance, update_fields=None, **kwargs):
         if instance.is_staff or update_fields is None or "is_staff" in update_fields:

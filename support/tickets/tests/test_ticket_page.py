@@ -9,8 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Service
-from support.status.models import Incident, IncidentStatus
+from support.status.models import Component, Incident, IncidentStatus
+from support.status.tests.conftest import open_incident
+from support.surveys.models import CsatResponse, CsatSurvey
 from support.tickets import services
+from support.tickets.admin import TicketChangeForm
 from support.tickets.models import Category, Macro, Team
 from support.tickets.templatetags import ticket_page
 
@@ -36,16 +39,20 @@ def page(client, ticket, language="en"):
 
 
 def unfolds_own(client, ticket, monkeypatch, language="en"):
-    """The page as unfold draws it, every dropdown from its field's own query."""
+    """The page as unfold draws it, every dropdown and the copied-in people from the
+    fields' own queries."""
     with monkeypatch.context() as patched:
         patched.setattr(
             ticket_page.PropertiesNode,
             "render",
             lambda self, context: self.nodelist.render(context),
         )
-        patched.setattr(
-            "support.tickets.admin.TicketChangeForm.use_kept_choices", lambda self: None
-        )
+        draws_everything = TicketChangeForm.__init__
+
+        def unkept(self, *args, kept_choices=False, **kwargs):
+            draws_everything(self, *args, **kwargs)
+
+        patched.setattr(TicketChangeForm, "__init__", unkept)
         return page(client, ticket, language)
 
 
@@ -121,7 +128,25 @@ def test_the_page_asks_few_queries(client, agent, worked_ticket):
     page(client, worked_ticket)
     with CaptureQueriesContext(connection) as captured:
         page(client, worked_ticket)
-    # session, user, ticket, messages, attachments, related tickets, services, their
-    # components, incidents, last score, the ticket's incident (for its link), presence,
-    # permissions (2), copied-in people, timeline: no dropdown asks any more.
-    assert len(captured) <= 16, "\n".join(query["sql"][:150] for query in captured)
+    # session, person, ticket, messages, attachments, related tickets, the ticket's incident
+    # (for its link), presence, permissions (2), colleagues (copied in or not), timeline,
+    # and once a second the kept parts' version: no dropdown, no customer panel query.
+    assert len(captured) <= 13, "\n".join(query["sql"][:150] for query in captured)
+
+
+def test_the_customer_panel_follows_services_incidents_and_answers_at_once(
+    client, agent, ticket, owner
+):
+    client.force_login(agent)
+    assert "web01" not in page(client, ticket)  # the organisation's part is kept now
+    service = Service.objects.create(organization=ticket.organization, name="web01", kind="vps")
+    component = Component.objects.create(name="Web servers", slug="web-tp")
+    component.services.add(service)
+    shown = page(client, ticket)
+    assert "web01" in shown and "Web servers: Operational" in shown
+    open_incident([component], name="Web servers unreachable")
+    shown = page(client, ticket)
+    assert "Web servers unreachable" in shown and "Web servers: Partial outage" in shown
+    survey = CsatSurvey.objects.create(ticket=ticket, person=owner)
+    CsatResponse.objects.create(survey=survey, rating=2)
+    assert "2/5" in page(client, ticket)
