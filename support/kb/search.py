@@ -22,7 +22,7 @@ from functools import lru_cache, reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Case, F, Func, Q, TextField, Value, When
 from django.utils.safestring import mark_safe
 
@@ -234,12 +234,33 @@ def search(user, query, language=None, limit=MAX_RESULTS):
     """Ranked results, one per article, in the reader's language where it matches."""
     language = language or current_language()
     best = {}
-    for version in matching_translations(user, query)[: limit + 10]:
+    for version in through_the_index(matching_translations(user, query)[: limit + 10]):
         current = best.get(version.article_id)
         if current is None or (version.language == language and current.language != language):
             best[version.article_id] = version
     chosen = sorted(best.values(), key=lambda v: -v.rank)[:limit]
     return [Result(v.article, v, highlight_passage(v, query), v.rank) for v in chosen]
+
+
+def through_the_index(translations):
+    """The rows of a search, with PostgreSQL kept from reading the whole table.
+
+    Its planner doesn't count fetching each row's vector from out-of-line storage (about
+    10 kB for a Chinese article), so for a word found in a third of the articles or more
+    it would read every row's vector rather than the GIN index's matches: at 10,000
+    articles 150-250 ms instead of about 25."""
+    if not using_postgres():
+        return list(translations)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            rows = list(translations)
+        except DatabaseError:
+            if not connection.in_atomic_block:  # else the rollback undoes the SET
+                cursor.execute("RESET enable_seqscan")
+            raise
+        cursor.execute("RESET enable_seqscan")
+    return rows
 
 
 def plain_text(markdown_text):

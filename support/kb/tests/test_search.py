@@ -252,3 +252,11 @@ def test_the_search_indexes_have_no_pending_list(db):
         options = dict(cursor.fetchall())
     assert options["kb_translation_search_gin"] == ["fastupdate=off"]
     assert options["kb_translation_body_trgm"] == ["fastupdate=off"]
+
+
+@postgres_only
+def test_the_planner_setting_of_a_search_is_put_back(backup_articles):
+    assert search(AnonymousUser(), "备份", language="zh-hans")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
