@@ -21,6 +21,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.template import Context
 from django.urls import reverse
+from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -30,7 +31,17 @@ MARKER = re.compile(r"___(csrf|name|organization|path)___")
 # The parts of the site whose navigation link is marked as the current page.
 SECTIONS = ("/status/", "/kb/", "/tickets/", "/reports/")
 
-_drawn = {}  # key → the header with markers (a few dozen at most: see key())
+_drawn = {}  # key → the header with markers (a few dozen at most: see draw())
+_footers = {}  # (language, site name) → the footer, which is the same for everyone
+
+
+def forget(sender=None, file_path=None, **kwargs):
+    """The development server's reloader saw a template change: draw them again."""
+    _drawn.clear()
+    _footers.clear()
+
+
+file_changed.connect(forget, dispatch_uid="portal-header-forget")
 
 
 @functools.cache
@@ -109,9 +120,6 @@ def draw_with_markers(engine, key):
         "SITE_NAME": site_name,
     }
     return engine.get_template(TEMPLATE).render(Context(values))
-
-
-_footers = {}  # (language, site name) → the footer, which is the same for everyone
 
 
 def footer(context):
