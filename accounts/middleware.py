@@ -24,7 +24,7 @@ class CurrentOrganizationMiddleware:
         request.organization = None
         in_back_office = request.path.startswith("/admin/") and request.user.is_staff
         if request.user.is_authenticated and not in_back_office:  # the admin is not scoped
-            request.memberships = list(request.user.memberships_with_organizations())
+            request.memberships = request.user.current_memberships()
             request.membership = request.user.pick_current(request.memberships)
             if request.membership:
                 request.organization = request.membership.organization

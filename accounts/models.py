@@ -105,6 +105,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def memberships_with_organizations(self):
         return self.memberships.select_related("organization").order_by("organization__name")
 
+    def current_memberships(self):
+        """memberships_with_organizations() as a list: as read with the person at the start
+        of the request (accounts/backends.py), else queried now."""
+        read = self.__dict__.get("memberships_read")
+        return read if read is not None else list(self.memberships_with_organizations())
+
     def pick_current(self, memberships):
         """The membership of the organisation this person works in now (or their first one)."""
         for membership in memberships:

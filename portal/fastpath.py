@@ -20,6 +20,7 @@ or incidents, to articles or categories) orphans its entries too.
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
+from prometheus_client import Counter
 
 from portal.middleware import LanguageMiddleware
 from support.kb.cache import kb_cache
@@ -29,6 +30,17 @@ from support.status.cache import status_cache
 PAGES = {"/status/": status_cache, "/kb/": kb_cache}
 API_PREFIX = "/status/api/v2/"
 ANONYMOUS_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+# Answers from the cache skip django-prometheus' middleware, so they are counted here.
+FAST_PATH_RESPONSES = Counter(
+    "portal_fast_path_responses",
+    "Public pages and JSON answered from the fast path's cache, by page.",
+    ["page"],
+)
+
+
+def count_fast_path_response(path):
+    FAST_PATH_RESPONSES.labels(page=API_PREFIX if path.startswith(API_PREFIX) else path).inc()
 
 
 def is_anonymous_visitor(request):
@@ -77,6 +89,7 @@ class PublicPageCacheMiddleware:
         kept = cache.get(name)
         if kept is not None:
             body, headers = kept
+            count_fast_path_response(request.path)
             return HttpResponse(body, headers=headers)
         response = self.get_response(request)
         if request.method == "GET" and keepable(response):
@@ -98,6 +111,7 @@ class FastPathApplication:
             kept = self.kept(environ)
             if kept is not None:
                 body, headers = kept
+                count_fast_path_response(environ.get("PATH_INFO", ""))
                 start_response("200 OK", list(headers.items()))
                 return [body] if environ["REQUEST_METHOD"] == "GET" else []
         return self.application(environ, start_response)

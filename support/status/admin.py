@@ -53,7 +53,7 @@ class IncidentAdminForm(forms.ModelForm):
         label=_("Start from a template"),
         queryset=IncidentTemplate.objects.all(),
         required=False,
-        help_text=_("Fills an empty message (and status) from the template."),
+        help_text=_("Fills an empty title, message and status from the template."),
     )
     update_status = forms.ChoiceField(
         label=_("New status"), choices=[("", "---------"), *IncidentStatus.choices], required=False
@@ -133,6 +133,7 @@ class IncidentAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["name"].required = False  # a template may give it; clean() requires it
         if self.instance._state.adding:
             self.fields["notify_subscribers"].initial = True
             self.open_tickets = 0
@@ -166,9 +167,13 @@ class IncidentAdminForm(forms.ModelForm):
         data = super().clean()
         template = data.get("template")
         if template:
+            data["name"] = data.get("name") or template.title
+            data["name_zh_hans"] = data.get("name_zh_hans") or template.title_zh_hans
             data["update_body"] = data.get("update_body") or template.body
             data["update_body_zh_hans"] = data.get("update_body_zh_hans") or template.body_zh_hans
             data["update_status"] = data.get("update_status") or template.status
+        if not data.get("name"):
+            self.add_error("name", forms.Field.default_error_messages["required"])
         kind = data.get("kind")
         status = data.get("update_status")
         if data.get("update_body") and not status:

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,6 +28,7 @@ from support.oncall import paging
 from support.oncall.admin import oncall_summary
 
 from . import presence, queues, services
+from .cache import ticket_page
 from .calendars import load_public_holidays
 from .context import customer_context
 from .forms import AttachmentsField, PlainChoiceIterator
@@ -247,6 +248,32 @@ STATUS_CHOICES = [
 ]
 
 
+def kept_choices(field):
+    """A dropdown's choices as its field draws them; incidents: the open ones only."""
+    queryset = field.queryset
+    if queryset.model._meta.label == "status.Incident":
+        queryset = queryset.filter(resolved_at__isnull=True)
+    choices = [] if field.empty_label is None else [("", str(field.empty_label))]
+    return choices + [(str(obj.pk), str(field.label_from_instance(obj))) for obj in queryset]
+
+
+def copied_in_members(ticket):
+    """The requester's colleagues, each marked if copied in, in one query; the ticket's own
+    list of copied-in people is set from it (those who left the organisation aren't shown
+    either way), so showing the form asks nothing more."""
+    copied = Ticket.cc.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
+    members = list(
+        ticket.organization.members.exclude(pk=ticket.requester_id).annotate(copied=Exists(copied))
+    )
+    cc = ticket.cc.all()
+    cc._result_cache, cc._prefetch_done = [person for person in members if person.copied], True
+    ticket._prefetched_objects_cache = {
+        **getattr(ticket, "_prefetched_objects_cache", {}),
+        "cc": cc,
+    }
+    return members
+
+
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -276,7 +303,10 @@ class TicketChangeForm(forms.ModelForm):
         model = Ticket
         fields = ["priority", "assignee", "team", "category", "service", "incident", "cc"]
 
-    def __init__(self, *args, user=None, services=None, **kwargs):
+    def __init__(self, *args, user=None, services=None, kept_choices=False, **kwargs):
+        members = None
+        if kept_choices and not (args or kwargs.get("data")):
+            members = copied_in_members(kwargs["instance"])
         super().__init__(*args, **kwargs)
         self.user = user
         self.collision = []
@@ -300,6 +330,25 @@ class TicketChangeForm(forms.ModelForm):
             field = self.fields[name]
             field.iterator = PlainChoiceIterator
             field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
+        if members is not None:
+            self.fields["cc"].choices = [(str(person.pk), str(person)) for person in members]
+            self.use_kept_choices()
+
+    def use_kept_choices(self):
+        """For showing the page: the dropdowns that are the same on every ticket come from
+        the kept copy (support/tickets/cache.py), as their fields would draw them; the open
+        incidents too unless the ticket's own incident is resolved. A sent form is checked
+        against the fields' querysets as always."""
+        language = get_language()
+        for name in ("assignee", "team", "category", "incident", "macro"):
+            field = self.fields[name]
+            choices = ticket_page.cached(
+                f"choices:{name}:{language}", functools.partial(kept_choices, field)
+            )
+            incident = self.instance.incident_id
+            if name == "incident" and incident and str(incident) not in dict(choices):
+                continue  # a resolved incident: the field's own query lists it
+            field.choices = choices
 
     @property
     def action(self):
@@ -479,7 +528,12 @@ class TicketAdmin(ModelAdmin):
         if obj is None:
             return form
         context = getattr(request, "_bo_customer", None) or {}
-        return functools.partial(form, user=request.user, services=context.get("services"))
+        return functools.partial(
+            form,
+            user=request.user,
+            services=context.get("services"),
+            kept_choices=request.method == "GET",
+        )
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -521,16 +575,13 @@ class TicketAdmin(ModelAdmin):
         cached = getattr(request, "_bo_ticket", None)
         if cached is not None and str(cached.pk) == str(object_id):
             return cached
-        queryset = self.get_queryset(request).select_related(
-            "organization__account_manager",
-            "requester",
-            "assignee",
-            "team",
-            "category",
-            "service",
-            "incident",
-            "merged_into",
-            "follow_up_of",
+        # Only what the page shows beside the ticket's own fields: PostgreSQL spends longer
+        # planning each further join (the tickets table has many indexes) than reading a row;
+        # the page needs no other related row (a merge or an incident link is read if set).
+        queryset = (
+            self.get_queryset(request)
+            .select_related("organization__account_manager", "requester")
+            .defer("search_vector")
         )
         try:
             request._bo_ticket = queryset.get(pk=int(object_id))
@@ -751,7 +802,9 @@ class TicketAdmin(ModelAdmin):
         extra_context = extra_context or {}
         if ticket is not None:
             conversation = list(
-                ticket.messages.select_related("author").prefetch_related("attachments")
+                ticket.messages.select_related("author")
+                .prefetch_related("attachments")
+                .defer("search_vector")
             )
             extra_context["conversation"] = conversation
             extra_context["last_message_id"] = conversation[-1].pk if conversation else 0

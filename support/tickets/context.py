@@ -1,6 +1,8 @@
 """What an agent needs to know about the customer beside a ticket, in a fixed number of
 queries: organisation, the requester's other open tickets, the organisation's services with the
-live status of their components, incidents touching them, the last satisfaction score."""
+live status of their components, incidents touching them, the last satisfaction score.
+The organisation's part is kept per organisation until one of those changes (cache.py):
+agents open many tickets of the same customer in a row."""
 
 from django.db import connection
 from django.db.models import Prefetch, Q
@@ -8,6 +10,7 @@ from django.db.models import Prefetch, Q
 from support.status.models import Component, Incident
 from support.surveys.models import CsatResponse
 
+from .cache import customer_context_cache
 from .models import Ticket
 
 
@@ -31,6 +34,19 @@ def customer_context(ticket):
     related = list(related.order_by("-last_activity_at"))
     ticket.merged_from = [other for other in related if other.merged_into_id == ticket.pk]
     other_open = [other for other in related if other.merged_into_id != ticket.pk]
+    kept = customer_context_cache.cached(
+        f"organization:{organization.pk}", lambda: organization_context(organization)
+    )
+    return {
+        "organization": organization,
+        "other_open": other_open,
+        **kept,
+    }
+
+
+def organization_context(organization):
+    """What the page shows of the organisation that isn't on the ticket: kept (cache.py)
+    until a service, a component, an incident or a satisfaction answer changes."""
     services = list(  # 2 queries
         organization.services.prefetch_related(
             Prefetch(
@@ -52,10 +68,4 @@ def customer_context(ticket):
         .order_by("-created_at")
         .first()
     )
-    return {
-        "organization": organization,
-        "other_open": other_open,
-        "services": services,
-        "incidents": incidents,
-        "last_csat": last_csat,
-    }
+    return {"services": services, "incidents": incidents, "last_csat": last_csat}

@@ -19,7 +19,7 @@ from accounts.models import User
 from portal.dates import format_duration
 from portal.filetypes import content_matches
 
-from .cache import ticket_setup
+from .cache import form_people, ticket_setup
 from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 
 MAX_FILES = 10
@@ -227,6 +227,12 @@ class PlainModelChoiceField(forms.ModelChoiceField):
 class PlainModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     iterator = PlainChoiceIterator
 
+    def clean(self, value):
+        """Nothing chosen is an empty list, not an empty queryset to build and run."""
+        if not self.required and not value:
+            return []
+        return super().clean(value)
+
 
 class CategoryField(PlainModelChoiceField):
     """The category, checked against the cached active categories (the options are drawn
@@ -266,9 +272,15 @@ EMPTY_FORM_TEMPLATES = {
     "priority": "tickets/_priority_choices.html",
     "details": "tickets/_details.html",
 }
+# The parts that differ by organisation (its services) and person (their colleagues), kept
+# in their own cache (cache.py: form_people) for an empty form too.
+PEOPLE_FORM_TEMPLATES = {
+    "service": "tickets/_service_choice.html",
+    "colleagues": "tickets/_colleagues.html",
+}
 # A part is drawn afresh when the form was given a value for it beforehand (a category from
-# an article, the subject of a follow-up).
-PART_INITIAL = {"category": "category", "details": "subject"}
+# an article, the subject of a follow-up, a service from its page).
+PART_INITIAL = {"category": "category", "details": "subject", "service": "service"}
 
 
 class TicketForm(forms.Form):
@@ -317,7 +329,9 @@ class TicketForm(forms.Form):
 
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(self.question_fields)
         self.organization = organization
+        self.user = user
         self.fields["priority"].choices = functools.cache(lambda: priority_choices(organization))
         self.fields["service"].queryset = organization.services.filter(is_active=True)
         self.fields["cc"].queryset = (
@@ -332,6 +346,10 @@ class TicketForm(forms.Form):
                 self.data["form_token"] = self.initial["form_token"]
 
     extra_groups = []  # (category slug, names of its questions' fields): see below
+    # The questions' fields (see below), shared by every form rather than deep-copied for
+    # each: nothing changes them after they are made (the form's own fields are copied, as
+    # Django does, because __init__ sets their choices and querysets).
+    question_fields = {}
 
     def category_groups(self):
         """(slug, bound fields) for the template: one group of extra questions per category."""
@@ -339,16 +357,19 @@ class TicketForm(forms.Form):
 
     def part(self, name):
         """One of EMPTY_FORM_TEMPLATES's parts, drawn once per language (and tier) while the
-        form is empty: no values, no errors, nothing given beforehand."""
-        template = EMPTY_FORM_TEMPLATES[name]
+        form is empty: no values, no errors, nothing given beforehand; the same for
+        PEOPLE_FORM_TEMPLATES's, once per language and organisation (and person)."""
+        template = EMPTY_FORM_TEMPLATES.get(name) or PEOPLE_FORM_TEMPLATES[name]
         if self.is_bound or self.initial.get(PART_INITIAL.get(name)):
             return render_to_string(template, {"form": self})
-        key = f"form-{name}:{get_language()}"
+        key, cache = f"form-{name}:{get_language()}", ticket_setup
         if name == "priority":
             key += f":{self.organization.tier}"
-        return mark_safe(
-            ticket_setup.cached(key, lambda: render_to_string(template, {"form": self}))
-        )
+        elif name in PEOPLE_FORM_TEMPLATES:
+            key, cache = f"{key}:{self.organization.pk}", form_people
+            if name == "colleagues":
+                key += f":{self.user.pk}"
+        return mark_safe(cache.cached(key, lambda: render_to_string(template, {"form": self})))
 
     def category_part(self):
         return self.part("category")
@@ -358,6 +379,12 @@ class TicketForm(forms.Form):
 
     def details_part(self):
         return self.part("details")
+
+    def service_part(self):
+        return self.part("service")
+
+    def colleagues_part(self):
+        return self.part("colleagues")
 
     def extra_values(self):
         category = self.cleaned_data.get("category")
@@ -399,7 +426,7 @@ def add_category_questions(form_class):
                 )
             else:
                 field = forms.CharField(label=label, required=False, max_length=500)
-            form_class.base_fields[name] = field
+            form_class.question_fields[name] = field
             names.append(name)
         form_class.extra_groups.append((slug, names))
 

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
+from support.kb import search as search_module
 from support.kb.models import SearchQuery
 from support.kb.search import clean_query, mark_passage, search
 
@@ -206,3 +207,56 @@ def test_two_character_chinese_search_uses_the_full_text_index(backup_articles):
 
     sql = str(matching_translations(AnonymousUser(), "备份").query)
     assert "@@" in sql and "LIKE" not in sql.split("WHERE", 1)[1].split("ORDER BY")[0]
+
+
+# --- A common word: more matches than are ranked ----------------------------------------------
+
+
+@pytest.fixture
+def password_articles(category):
+    """密码 in a title, and in bodies as often as it is read."""
+    make_article("change", category, zh=("修改密码", "在账户页面修改。"))
+    make_article("read-most", category, zh=("账户说明", "密码在这里设置。"), view_count=500)
+    make_article("read-often", category, zh=("登录说明", "密码规则：密码要长。"), view_count=100)
+    make_article("unread", category, zh=("其他说明", "密码、密码、密码，还是密码。"))
+
+
+@postgres_only
+def test_a_common_word_is_ranked_by_how_well_each_article_matches(password_articles):
+    results = search(AnonymousUser(), "密码", language="zh-hans")
+    assert titles(results) == ["修改密码", "其他说明", "登录说明", "账户说明"]
+    assert all("<mark>密码</mark>" in result.snippet for result in results[1:])
+
+
+@postgres_only
+def test_beyond_the_ranked_window_title_matches_then_the_most_read_are_ranked(
+    password_articles, monkeypatch
+):
+    monkeypatch.setattr(search_module, "RANKED_CANDIDATES", 3)
+    results = search(AnonymousUser(), "密码", language="zh-hans")
+    assert titles(results) == ["修改密码", "登录说明", "账户说明"]
+
+
+def test_a_longer_word_needs_its_characters_in_a_row(category):
+    make_article("apart", category, zh=("说明", "先重置网站，再设置密码。"))
+    make_article("together", category, zh=("忘记密码", "点击链接重置密码。"))
+    assert titles(search(AnonymousUser(), "重置密码", language="zh-hans")) == ["忘记密码"]
+
+
+@postgres_only
+def test_the_search_indexes_have_no_pending_list(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'kb_translation_%'"
+        )
+        options = dict(cursor.fetchall())
+    assert options["kb_translation_search_gin"] == ["fastupdate=off"]
+    assert options["kb_translation_body_trgm"] == ["fastupdate=off"]
+
+
+@postgres_only
+def test_the_planner_setting_of_a_search_is_put_back(backup_articles):
+    assert search(AnonymousUser(), "备份", language="zh-hans")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"

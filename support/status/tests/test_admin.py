@@ -85,6 +85,35 @@ def test_a_template_fills_the_message(admin_client, web):
 
 
 @pytest.mark.django_db
+def test_a_template_fills_an_empty_title_in_both_languages(admin_client, web):
+    template = IncidentTemplate.objects.create(
+        name="Mail",
+        title="Mail delivery delayed",
+        title_zh_hans="邮件投递延迟",
+        status="investigating",
+        body="Mail is queued.",
+    )
+    form = incident_form([web], name="", update_status="", update_body="", template=template.pk)
+    response = admin_client.post("/admin/status/incident/add/", form)
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.name, incident.name_zh_hans) == ("Mail delivery delayed", "邮件投递延迟")
+
+
+@pytest.mark.django_db
+def test_an_incident_without_a_title_is_refused(admin_client, web):
+    template = IncidentTemplate.objects.create(name="Plain", status="investigating", body="Text")
+    for form in (
+        incident_form([web], name=""),
+        incident_form([web], name="", update_body="", template=template.pk),
+    ):
+        response = admin_client.post("/admin/status/incident/add/", form)
+        assert response.status_code == 200
+        assert "This field is required." in response.context["adminform"].form.errors["name"]
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db
 def test_maintenance_needs_a_window_and_maintenance_statuses(admin_client, web):
     form = incident_form([web], kind="maintenance", update_status="investigating")
     response = admin_client.post("/admin/status/incident/add/", form)

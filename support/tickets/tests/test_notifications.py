@@ -1,6 +1,7 @@
 """Ticket emails are written by a django-q2 task from one durable row stored with the change:
 the submit stays a handful of queries, and nothing is lost between the request and the worker."""
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Membership
 from accounts.staff_groups import AGENTS
 from conftest import make_organization, make_user
 from support.outbox.models import OutboxMessage
@@ -19,18 +21,20 @@ from .conftest import bulk_tickets
 
 pytestmark = pytest.mark.django_db
 
-# The submit: the session, the user, their membership with the organisation; BEGIN; the
+# The submit: the session, the user with their membership and organisation (one query:
+# accounts/backends.py); BEGIN; the
 # ticket, its first message, the timeline entry and the notification row; COMMIT (and, with
 # django-q2's database broker, the task's row). The category with its team, the SLA policy
 # with its calendar and holidays and whether the organisation listens for webhooks come from
 # the cache of the ticket setup (support/tickets/cache.py: with a shared cache, one version
 # check a second at most).
-SUBMIT_QUERIES = 9
-# The form: the session, the user, the membership; the services, the colleagues. The
-# categories, the priorities' targets (SLA policies) and the other fields of an empty form are
-# drawn once per language and tier, until they change; ongoing incidents for the notice are
-# looked for only when the status page's cache knows of some.
-FORM_QUERIES = 5
+SUBMIT_QUERIES = 8
+# The form: the session, the user with their membership. The categories, the priorities'
+# targets (SLA policies) and the other fields of an empty form are drawn once per language and
+# tier, the services once per organisation and the colleagues once per person, until they
+# change; ongoing incidents for the notice are looked for only when the status page's cache
+# knows of some.
+FORM_QUERIES = 2
 
 
 def submit_data():
@@ -219,3 +223,41 @@ def test_the_empty_forms_choices_are_drawn_once_per_language_until_they_change(
     chosen = client.get("/tickets/new/?category=email").text  # chosen beforehand: not cached
     email = Category.objects.get(slug="email")
     assert f'<option value="{email.pk}" selected data-slug="email">' in chosen
+
+
+def test_the_empty_forms_services_and_colleagues_follow_changes(
+    client, owner, member, organization, outsider
+):
+    def form(person, query=""):
+        client.force_login(person)
+        page = client.get(f"/tickets/new/{query}").text
+        return page[
+            page.index('class="ticket-form"') : page.index(
+                "</form>", page.index('class="ticket-form"')
+            )
+        ]
+
+    web01 = organization.services.create(name="web01", kind="vps")
+    page = form(owner)
+    assert "web01" in page and "Max Member" in page and "Olivia Owner" not in page
+    page = form(member)  # their own colleagues, not the owner's
+    assert "web01" in page and "Olivia Owner" in page and "Max Member" not in page
+    page = form(outsider)
+    assert "web01" not in page and "Max Member" not in page and "Olivia" not in page
+    web01.is_active = False
+    web01.save()
+    organization.services.create(name="db02", kind="vps")
+    member.full_name = "Maxine Member"
+    member.save()
+    newcomer = make_user("nina@acme.example", full_name="Nina Newcomer")
+    Membership.objects.create(user=newcomer, organization=organization)
+    page = form(owner)
+    assert "web01" not in page and "db02" in page
+    assert "Maxine Member" in page and "Nina Newcomer" in page
+    service = organization.services.get(name="db02")
+    chosen = form(owner, f"?service={service.pk}")  # chosen beforehand: drawn afresh
+    assert f'<option value="{service.pk}" selected>db02</option>' in chosen
+    Membership.objects.filter(user=newcomer).delete()
+    assert "Nina Newcomer" not in form(owner)
+    sent = client.post("/tickets/new/", {**submit_data(), "subject": "", "cc": [member.pk]})
+    assert re.search(rf'name="cc" value="{member.pk}" id="id_cc_\d+" checked>', sent.text)
