@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_organization_require_two_factor'),
         ('status', '0004_notice_private_zh'),
-        ('tickets', '0018_merge_indexes'),
+        ('tickets', '0019_fewer_ticket_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
