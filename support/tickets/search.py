@@ -49,7 +49,8 @@ def text_query(term):
     if not has_cjk(term):
         return SearchQuery(term, config="english", search_type="websearch")
     terms = terms_of(term)
-    pairs, leftover = pairs_query(terms)
+    # Each Chinese term as the phrase of its character pairs (the knowledge base's query).
+    pairs, _every_pair, leftover = pairs_query(terms)
     # A lone character is the start of the pairs it begins (重 → 重置, 重要 …).
     lone = [
         SearchQuery(f"{run}:*", config="simple", search_type="raw")
