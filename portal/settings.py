@@ -337,6 +337,8 @@ if INBOUND_REPLY_ADDRESS and (
 INBOUND_TRUSTED_AUTHSERV_ID = os.environ.get("INBOUND_TRUSTED_AUTHSERV_ID", "").strip()
 
 # Security.
+# Database sessions, read with a plain SELECT (portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

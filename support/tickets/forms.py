@@ -329,6 +329,7 @@ class TicketForm(forms.Form):
 
     def __init__(self, *args, organization, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(self.question_fields)
         self.organization = organization
         self.user = user
         self.fields["priority"].choices = functools.cache(lambda: priority_choices(organization))
@@ -345,6 +346,10 @@ class TicketForm(forms.Form):
                 self.data["form_token"] = self.initial["form_token"]
 
     extra_groups = []  # (category slug, names of its questions' fields): see below
+    # The questions' fields (see below), shared by every form rather than deep-copied for
+    # each: nothing changes them after they are made (the form's own fields are copied, as
+    # Django does, because __init__ sets their choices and querysets).
+    question_fields = {}
 
     def category_groups(self):
         """(slug, bound fields) for the template: one group of extra questions per category."""
@@ -421,7 +426,7 @@ def add_category_questions(form_class):
                 )
             else:
                 field = forms.CharField(label=label, required=False, max_length=500)
-            form_class.base_fields[name] = field
+            form_class.question_fields[name] = field
             names.append(name)
         form_class.extra_groups.append((slug, names))
 
