@@ -76,8 +76,11 @@ def clear_cache(settings):
     """
     from django.core.cache import cache
 
+    from portal.fastcache import forget_local_copies
+
     settings.CACHES = LOCAL_CACHE
     cache.clear()
+    forget_local_copies()
     yield
     if settings.CACHES == LOCAL_CACHE:
         cache.clear()

@@ -118,7 +118,45 @@ class VersionedCache:
             )
 
 
+class Recent:
+    """Figures worked out at most once every `seconds` in this process (a queue's counts, the
+    dashboard's): other processes' changes show after those seconds at most, this process's at
+    once when `forget` is connected to the models behind them (no query, no shared write)."""
+
+    instances = []
+    limit = 1000
+
+    def __init__(self, seconds):
+        Recent.instances.append(self)
+        self.seconds = seconds
+        self.entries = {}
+
+    def get(self, key, build):
+        now = time.monotonic()
+        kept = self.entries.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        value = build()
+        if len(self.entries) >= self.limit:
+            self.entries = {}
+        self.entries[key] = (now + self.seconds, value)
+        return value
+
+    def forget(self, **_signal_arguments):
+        self.entries = {}
+
+    def forget_on_change(self, *models):
+        from django.db.models.signals import post_delete, post_save
+
+        for model in models:
+            uid = f"recent-{id(self)}-{model._meta.label}"
+            post_save.connect(self.forget, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+            post_delete.connect(self.forget, sender=model, weak=False, dispatch_uid=f"{uid}-del")
+
+
 def forget_local_copies():
     """Tests that switch to a shared cache start with nothing kept in memory."""
     for instance in VersionedCache.instances:
         instance.local.forget()
+    for instance in Recent.instances:
+        instance.forget()

@@ -61,12 +61,13 @@ def draw(context):
     request = context["request"]
     user = context.get("user")
     memberships = context.get("memberships") or []
-    token = context.get("csrf_token")
-    token = str(token) if token is not None else ""
-    if len(memberships) > 1 or not token or token == "NOTPROVIDED":
+    signed_in = bool(user is not None and user.is_authenticated)
+    # Only signed-in people get forms in the header. A visitor's token is never asked for:
+    # that would set the CSRF cookie, and a page that sets a cookie can't be cached whole.
+    token = str(context.get("csrf_token") or "") if signed_in else ""
+    if len(memberships) > 1 or (signed_in and token in ("", "NOTPROVIDED")):
         template = context.template.engine.get_template(TEMPLATE)
         return mark_safe(template.render(context))
-    signed_in = bool(user is not None and user.is_authenticated)
     membership = context.get("current_membership")
     organization = context.get("current_organization")
     manages = bool(membership is not None and membership.can_manage_members)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.forms import ActionForm
+from unfold.views import ChangeList
 
 from accounts.models import Membership
 from portal.dates import format_datetime, format_relative
@@ -43,7 +44,7 @@ from .models import (
     Ticket,
     TimelineEvent,
 )
-from .search import search_tickets
+from .search import search_tickets_counted
 from .templatetags.tickets_tags import sla_left
 
 
@@ -52,10 +53,52 @@ def row_checkbox(language):
     return unfold_checkbox.render(ACTION_CHECKBOX_NAME, "__pk__")
 
 
+@functools.cache
+def _choice_labels(model, field_name, language):
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def choice_label(obj, field_name):
+    """`get_FOO_display()` from labels worked out once per language: Django's hashes the
+    field's lazy choices on every call, a tenth of a queue's rendering time."""
+    value = getattr(obj, field_name)
+    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
+
+
+class TicketChangeList(ChangeList):
+    """The queue's rows without the columns it never shows (the search vector, the
+    description and form answers can be long)."""
+
+    deferred = ["search_vector", "description", "what_was_tried", "extra_fields"]
+
+    def get_results(self, request):
+        self.queryset = self.queryset.defer(*self.deferred)
+        super().get_results(request)
+
+
 class KnownCountPaginator(Paginator):
     def __init__(self, count, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+class SearchPaginator(KnownCountPaginator):
+    """Search results: the page's ids are sorted among the matches alone (a narrow query
+    on the ticket table), and only those rows are joined with their organisation,
+    assignee and team, instead of joining every match before sorting."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        matches = self.object_list
+        window = matches.values("pk")[bottom : bottom + self.per_page]
+        # The page's rows: what the list selects and its order, without searching again.
+        rows = matches.model._default_manager.filter(pk__in=window)
+        rows.query.select_related = matches.query.select_related
+        rows.query.deferred_loading = matches.query.deferred_loading
+        rows = rows.order_by(*matches.query.order_by)
+        return self._get_page(rows, number, self)
 
 
 SLA_LABELS = {
@@ -145,6 +188,19 @@ class TierFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(organization__tier=self.value())
         return queryset
+
+
+class KeptChoicesFilter(admin.RelatedFieldListFilter):
+    """A filter by category or team whose choices are read once per language and kept until
+    a category or team changes (portal.backoffice.fragments), instead of a query a page."""
+
+    def field_choices(self, field, request, model_admin):
+        from portal.backoffice import fragments
+
+        def read():
+            return super(KeptChoicesFilter, self).field_choices(field, request, model_admin)
+
+        return fragments.cached(f"choices:{field.name}:{get_language()}", read)
 
 
 def _shown_for(action):
@@ -374,9 +430,9 @@ class TicketAdmin(ModelAdmin):
         TierFilter,
         AssignedFilter,
         SlaFilter,
-        "category",
+        ("category", KeptChoicesFilter),
         "channel",
-        "team",
+        ("team", KeptChoicesFilter),
         ("incident", admin.EmptyFieldListFilter),
     ]
     list_filter_submit = True
@@ -408,15 +464,24 @@ class TicketAdmin(ModelAdmin):
         """Most urgent SLA first: late targets have the earliest due times."""
         return [F("next_due_at").asc(nulls_last=True), "-last_activity_at"]
 
+    def get_changelist(self, request, **kwargs):
+        return TicketChangeList
+
     def get_search_results(self, request, queryset, search_term):
         """Full text with GIN indexes, a reference or an email address (search.py); one
         `pk IN (…)`, so no duplicates need removing."""
-        return search_tickets(queryset, search_term), False
+        found, request._bo_search_count = search_tickets_counted(queryset, search_term)
+        return found, False
 
     def changelist_view(self, request, extra_context=None):
         from support.inbound.models import InboundEmail
 
-        counts = request._bo_view_counts = queues.view_counts(request.user)
+        def figures():
+            triage = InboundEmail.objects.filter(status=InboundEmail.Status.TRIAGE).count()
+            return queues.view_counts(request.user), triage
+
+        counts, triage = queues.recent.get(("queue", request.user.pk), figures)
+        request._bo_view_counts = counts
         current = request.GET.get("view") or ("all" if request.GET.get("q") else "open")
         views = [
             {
@@ -432,16 +497,29 @@ class TicketAdmin(ModelAdmin):
             **(extra_context or {}),
             "saved_views": views,
             "hidden_view": hidden if hidden in queues.HIDDEN_VIEWS else None,
-            "triage_count": InboundEmail.objects.filter(status=InboundEmail.Status.TRIAGE).count(),
+            "triage_count": triage,
         }
         return super().changelist_view(request, extra_context)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         """A saved view alone on screen was counted with the others: no second COUNT."""
+        if request.GET.get("q", "").strip():
+            # The matches were counted by reading them, among all tickets: the count when
+            # nothing else narrows them.
+            searched = getattr(request, "_bo_search_count", None)
+            alone = set(request.GET) <= {"q", "p", "o"} or (
+                set(request.GET) <= {"q", "p", "o", "view"} and request.GET["view"] == "all"
+            )
+            count = searched if alone else None
+            return SearchPaginator(count, queryset, per_page, orphans)
         counts = getattr(request, "_bo_view_counts", None)
         view = request.GET.get("view", queues.DEFAULT_VIEW)
-        if counts and set(request.GET) <= {"view", "p", "o"} and counts.get(view) is not None:
-            return KnownCountPaginator(counts[view], queryset, per_page, orphans)
+        if counts and set(request.GET) <= {"view", "p", "o"}:
+            if counts.get(view) is not None:
+                return KnownCountPaginator(counts[view], queryset, per_page, orphans)
+            if view == "all":  # every ticket: counted as seldom as the views' counts
+                count = queues.recent.get(("all", request.user.pk), queryset.count)
+                return KnownCountPaginator(count, queryset, per_page, orphans)
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -528,7 +606,7 @@ class TicketAdmin(ModelAdmin):
             obj.subject,
             obj.subject,
             obj.organization.name,
-            obj.organization.get_tier_display(),
+            choice_label(obj.organization, "tier"),
         )
 
     @admin.display(description=_("priority"), ordering="priority")
@@ -536,13 +614,13 @@ class TicketAdmin(ModelAdmin):
         return format_html(
             '<strong class="bo-prio bo-prio-{}" title="{}">{}</strong>',
             obj.priority,
-            obj.get_priority_display(),
+            choice_label(obj, "priority"),
             obj.priority,
         )
 
     @admin.display(description=_("status"), ordering="status")
     def staff_status(self, obj):
-        return obj.get_status_display()
+        return choice_label(obj, "status")
 
     @admin.display(description=_("assignee"), ordering="assignee__full_name")
     def assignee_and_team(self, obj):

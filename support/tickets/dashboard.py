@@ -13,6 +13,7 @@ from .models import Ticket
 from .queues import (
     breached_since,
     count_open_work,
+    recent,
     start_of_today,
     waiting_on_us,
 )
@@ -25,8 +26,15 @@ def queue_url(view):
 
 
 def figures(request, now=None):
+    """The dashboard's figures for its reader, worked out at most every few seconds
+    (queues.recent) unless asked for a given moment."""
+    if now is not None:
+        return _figures(request.user, now)
+    return recent.get(("dashboard", request.user.pk), lambda: _figures(request.user))
+
+
+def _figures(user, now=None):
     now = now or timezone.now()
-    user = request.user
     # 1 query: every open-work figure (from the covering index alone).
     counts = count_open_work(user, now, ["open", *FIGURES])
     # 1 query: targets missed today.

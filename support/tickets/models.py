@@ -505,7 +505,12 @@ class Ticket(Searchable):
             models.Index(
                 fields=["requester", "-last_activity_at"], name="ticket_requester_activity"
             ),
-            models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
+            # A status's tickets in the queue's order (most urgent first, then latest
+            # activity): "Waiting on customer" has no due times to sort by.
+            models.Index(
+                fields=["status", "next_due_at", "-last_activity_at"],
+                name="ticket_status_due_activity",
+            ),
             models.Index(fields=["next_due_at", "-last_activity_at"], name="ticket_due_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["first_response_warn_at"], name="ticket_fr_warn"),

@@ -7,9 +7,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fastcache import Recent
+
 from .models import Ticket
 
 Status = Ticket.Status
+# A queue's counts and the dashboard's figures, per person, are worked out at most once every
+# few seconds in each process; a ticket saved in this process shows at once (the signals are
+# connected in portal.backoffice.connect_signals).
+RECENT_SECONDS = 5
+recent = Recent(RECENT_SECONDS)
 OPEN_WORK = Q(status__in=Ticket.ACTIVE_STATES)
 
 

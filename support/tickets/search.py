@@ -8,7 +8,8 @@ full-text vector with a GIN index, filled when the row is written (`vector_of`, 
 pairs, the knowledge base's approach (`support.kb.search`), so a two-character word
 is found through the same index. A reference (or its beginning) goes through the
 reference index, an email address through the people with that address; everything
-ends in one `pk IN (unnest(ARRAY(… UNION …)))`, so counting the matches never reads the whole table.
+ends in one `ARRAY(… UNION …)` of ids read once, so neither counting nor sorting the matches
+reads the whole table or searches twice.
 SQLite: substring matching.
 """
 
@@ -48,7 +49,8 @@ def text_query(term):
     if not has_cjk(term):
         return SearchQuery(term, config="english", search_type="websearch")
     terms = terms_of(term)
-    pairs, leftover = pairs_query(terms)
+    # Each Chinese term as the phrase of its character pairs (the knowledge base's query).
+    pairs, _every_pair, leftover = pairs_query(terms)
     # A lone character is the start of the pairs it begins (重 → 重置, 重要 …).
     lone = [
         SearchQuery(f"{run}:*", config="simple", search_type="raw")
@@ -62,43 +64,72 @@ def text_query(term):
 
 def search_tickets(queryset, raw, *, public_only=False):
     """The tickets of `queryset` that match; `public_only` leaves internal notes out."""
-    from accounts.models import User
+    return search_tickets_counted(queryset, raw, public_only=public_only)[0]
 
-    from .models import Message, Ticket
 
-    term = " ".join(str(raw or "").replace("\x00", " ").split())[:MAX_LENGTH]
+def clean_term(raw):
+    return " ".join(str(raw or "").replace("\x00", " ").split())[:MAX_LENGTH]
+
+
+def search_tickets_counted(queryset, raw, *, public_only=False):
+    """`search_tickets`, and how many tickets match among all tickets when that is known
+    without counting again (None otherwise). On PostgreSQL the matches are read once, as
+    their ids (`matching`): the list then neither counts nor sorts them by searching again."""
+    from .models import Message
+
+    term = clean_term(raw)
     if not term:
-        return queryset
+        return queryset, None
     upper = term.upper()
     if REFERENCE.fullmatch(upper):
-        return queryset.filter(reference=upper)
-    messages = Message.objects.filter(internal=False) if public_only else Message.objects.all()
+        return queryset.filter(reference=upper), None
     if not using_postgres():
+        messages = Message.objects.filter(internal=False) if public_only else Message.objects
         text = messages.filter(ticket=OuterRef("pk"), body__icontains=term)
-        return queryset.filter(
+        found = queryset.filter(
             Q(reference__iexact=term)
             | Q(subject__icontains=term)
             | Q(requester__email__iexact=term)
             | Exists(text)
         )
+        return found, None
+    matches = matching(term, public_only=public_only)
+    if matches is None:
+        return queryset.none(), 0
+    # One query through the GIN and prefix indexes; PostgreSQL then fetches those tickets
+    # by primary key instead of hashing them against a scan of every ticket.
+    sql, params = matches.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY({sql})", params)
+        ids = cursor.fetchone()[0]
+    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids])), len(ids)
+
+
+def matching(term, *, public_only=False):
+    """The ids of the tickets a term finds (PostgreSQL), as one query: a UNION of the
+    reference prefix, the requesters with that address, the tickets' and the messages'
+    full text. None when nothing in the term can be looked up."""
+    from accounts.models import User
+
+    from .models import Message, Ticket
+
+    term = clean_term(term)
+    upper = term.upper()
+    messages = Message.objects.filter(internal=False) if public_only else Message.objects.all()
     parts = []
     if REFERENCE_START.fullmatch(upper):
         parts.append(Ticket.objects.filter(reference__startswith=upper).values("pk"))
     if EMAIL.fullmatch(term):
         people = User.objects.filter(email__istartswith=term).values("pk")
         parts.append(Ticket.objects.filter(requester__in=people).values("pk"))
-    query = text_query(term)
+    query = text_query(term) if term else None
     if query is not None:
         parts.append(Ticket.objects.filter(search_vector=query).values("pk"))
         parts.append(messages.filter(search_vector=query).values("ticket_id"))
     if not parts:
-        return queryset.none()
-    # The matches as an array first: PostgreSQL then fetches those tickets by primary key
-    # instead of hashing them against a scan of every ticket.
+        return None
     parts = [part.order_by() for part in parts]
-    matches = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    sql, params = matches.query.sql_with_params()
-    return queryset.filter(pk__in=RawSQL(f"SELECT unnest(ARRAY({sql}))", params))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 SEARCHED_TEXT = {

@@ -2,6 +2,7 @@
 saved views and their counts, the dashboard, the collision notice, staff landing, query counts."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from conftest import PASSWORD
 from support.inbound.models import InboundEmail
 from support.status.models import Component, Incident
 from support.surveys.models import CsatSurvey
-from support.tickets import services
+from support.tickets import queues, services
 from support.tickets.models import Category, Team, Ticket
 
 from .test_admin import LIST, change_url, form_data
@@ -250,6 +251,28 @@ def test_email_awaiting_triage_is_counted_beside_the_views(agent_client, queue):
     assert link.group(1) == "1"
 
 
+def test_the_counts_are_kept_a_few_seconds_and_follow_changes_made_here(
+    agent_client, queue, open_ticket, monkeypatch
+):
+    def open_count():
+        page = agent_client.get(LIST).content.decode()
+        link = re.search(r'id="view-open".*?<span class="bo-count">(\d+)</span>', page, re.S)
+        return int(link.group(1))
+
+    first = open_count()
+    # Another process's change (no signal here): shown once the kept counts are old.
+    Ticket.objects.filter(pk=queue["waiting"].pk).update(status=Ticket.Status.CLOSED)
+    assert open_count() == first
+    started = time.monotonic()
+    monkeypatch.setattr(
+        "portal.fastcache.time.monotonic", lambda: started + queues.RECENT_SECONDS + 1
+    )
+    assert open_count() == first - 1
+    # A ticket saved in this process: shown at once.
+    open_ticket(subject="One more")
+    assert open_count() == first
+
+
 # Dashboard -----------------------------------------------------------------------------------
 
 
@@ -336,6 +359,8 @@ def test_customer_pages_point_staff_to_the_back_office(agent_client):
 
 
 def queries(client, url):
+    """A page's queries when its counts are worked out afresh (not kept from a moment ago)."""
+    queues.recent.forget()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
