@@ -71,10 +71,13 @@ def clean_term(raw):
     return " ".join(str(raw or "").replace("\x00", " ").split())[:MAX_LENGTH]
 
 
-def search_tickets_counted(queryset, raw, *, public_only=False):
+def search_tickets_counted(queryset, raw, *, public_only=False, newest=None):
     """`search_tickets`, and how many tickets match among all tickets when that is known
-    without counting again (None otherwise). On PostgreSQL the matches are read once, as
-    their ids (`matching`): the list then neither counts nor sorts them by searching again."""
+    without counting again (None otherwise). On PostgreSQL the matches are read once
+    (`matching`), counted there, and only their ids come back. With `newest`, only the
+    newest that many (by ticket number) are kept to be sorted and listed, as big helpdesks
+    cap a search's list: sorting the matches by urgency reads each matching ticket's row,
+    a tenth of a millisecond per hundred tickets."""
     from .models import Message
 
     term = clean_term(raw)
@@ -93,16 +96,34 @@ def search_tickets_counted(queryset, raw, *, public_only=False):
             | Exists(text)
         )
         return found, None
+    ids, count = matching_ids(term, public_only=public_only, newest=newest)
+    if ids is None:
+        return queryset.none(), 0
+    # PostgreSQL fetches those tickets by primary key instead of hashing them against a
+    # scan of every ticket; the ids travel as one text value (no list to convert).
+    pks = RawSQL("SELECT unnest(string_to_array(%s, ',')::bigint[])", [ids])
+    return queryset.filter(pk__in=pks), count
+
+
+def matching_ids(term, *, public_only=False, newest=None):
+    """The ids of the tickets a term finds, newest first, as text ("12,7,3"), and how many
+    there are: one query. With `newest`, the ids of the newest that many only. None and 0
+    when nothing in the term can be looked up."""
     matches = matching(term, public_only=public_only)
     if matches is None:
-        return queryset.none(), 0
-    # One query through the GIN and prefix indexes; PostgreSQL then fetches those tickets
-    # by primary key instead of hashing them against a scan of every ticket.
+        return None, 0
     sql, params = matches.query.sql_with_params()
+    limit = f"LIMIT {int(newest)}" if newest else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ARRAY({sql})", params)
-        ids = cursor.fetchone()[0]
-    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids])), len(ids)
+        cursor.execute(
+            f"WITH found (id) AS MATERIALIZED ({sql}) "
+            "SELECT (SELECT count(*) FROM found), "
+            f"(SELECT string_agg(id::text, ',') FROM "
+            f"(SELECT id FROM found ORDER BY id DESC {limit}) AS newest)",
+            params,
+        )
+        count, ids = cursor.fetchone()
+    return ids or "", count
 
 
 def matching(term, *, public_only=False):

@@ -149,3 +149,30 @@ def test_search_queries_do_not_grow_with_tickets(agent_client, organization, own
     bulk_tickets(500, organization, owner)
     assert {term: count(term) for term in terms} == before
     assert max(before.values()) <= 12, before
+
+
+def test_a_broad_search_lists_the_newest_matches_and_says_there_are_more(
+    agent_client, organization, owner, monkeypatch
+):
+    from support.tickets import admin as ticket_admin
+
+    monkeypatch.setattr(ticket_admin, "SEARCH_LIST_LIMIT", 5)
+    tickets = bulk_tickets(8, organization, owner)
+    newest = sorted(ticket.pk for ticket in tickets)[-5:]
+
+    response = agent_client.get(LIST, {"q": "Generated"})
+    cl = response.context["cl"]
+    assert cl.result_count == 5
+    assert sorted(ticket.pk for ticket in cl.result_list) == newest
+    page = response.content.decode()
+    assert "8 tickets match; the newest 5 are listed." in page
+
+    # Narrowed by a view, every match in it is listed and nothing more is said.
+    response = agent_client.get(LIST, {"q": "Generated", "view": "open"})
+    assert response.context["cl"].result_count == 8
+    assert "are listed" not in response.content.decode()
+
+    # A search that finds no more than it lists says nothing either.
+    response = agent_client.get(LIST, {"q": "Bulk ticket 3"})
+    assert response.context["cl"].result_count == 1
+    assert "are listed" not in response.content.decode()
