@@ -75,9 +75,8 @@ class TicketChangeList(ChangeList):
         self.queryset = self.queryset.defer(*self.deferred)
         super().get_results(request)
         # A search that found more than it lists says so (the template's note).
-        found = getattr(request, "_bo_search_count", None)
-        self.search_found = found
-        self.search_limited = bool(found and found > SEARCH_LIST_LIMIT and searched_alone(request))
+        self.search_found = getattr(request, "_bo_search_count", None)  # None: not counted
+        self.search_limited = getattr(request, "_bo_search_more", False)
         self.search_limit = SEARCH_LIST_LIMIT
 
 
@@ -488,7 +487,7 @@ class TicketAdmin(ModelAdmin):
         newest `SEARCH_LIST_LIMIT` matches (and says how many there are); narrowed by a
         view or a filter, every match among those."""
         newest = SEARCH_LIST_LIMIT if searched_alone(request) else None
-        found, request._bo_search_count = search_tickets_counted(
+        found, request._bo_search_count, request._bo_search_more = search_tickets_counted(
             queryset, search_term, newest=newest
         )
         return found, False
@@ -527,6 +526,8 @@ class TicketAdmin(ModelAdmin):
             # The matches were counted by reading them, among all tickets: the count when
             # nothing else narrows them.
             searched = getattr(request, "_bo_search_count", None)
+            if getattr(request, "_bo_search_more", False):
+                searched = SEARCH_LIST_LIMIT
             alone = searched_alone(request) and searched is not None
             count = min(searched, SEARCH_LIST_LIMIT) if alone else None
             return SearchPaginator(count, queryset, per_page, orphans)
