@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from unfold.settings import get_config
 from unfold.sites import UnfoldAdminSite
 
@@ -29,10 +29,6 @@ from portal.fastcache import VersionedCache
 # portal/templatetags/backoffice.py): filter choices name categories and teams, bulk actions
 # list staff and teams. A change to those drops every fragment (a customer's doesn't).
 fragments = VersionedCache("backoffice", ttl=300)
-
-# unfold's own strings that its catalogue lacks in Chinese: named here so that makemessages
-# keeps them in ours, which Django consults first.
-UNFOLD_STRINGS = [gettext_noop("Select all rows")]
 
 
 def connect_signals():
