@@ -5,8 +5,10 @@ import functools
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -324,29 +326,42 @@ class TicketChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.collision = []
-        ticket = self.instance
-        self.fields["service"].queryset = ticket.organization.services.all()
+        self.fields["cc"].help_text = _("Colleagues of the requester who also get the replies.")
+        if members is None:
+            self.set_queryset(*self.CHOSEN)
         if services is not None:  # already fetched for the customer panel: no second query
             self.fields["service"].choices = [("", "---------")] + [
                 (service.pk, str(service)) for service in services
             ]
-        self.fields["cc"].queryset = ticket.organization.members.exclude(pk=ticket.requester_id)
-        self.fields["cc"].help_text = _("Colleagues of the requester who also get the replies.")
-        self.fields["assignee"].queryset = self.fields["assignee"].queryset.filter(
-            is_staff=True, is_active=True
-        )
-        from support.status.models import Incident
-
-        self.fields["incident"].queryset = Incident.objects.filter(
-            Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
-        )
-        for name in ("assignee", "team", "category", "incident", "cc", "macro"):
-            field = self.fields[name]
-            field.iterator = PlainChoiceIterator
-            field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
+        elif members is not None:
+            self.set_queryset("service")
         if members is not None:
             self.fields["cc"].choices = [(str(person.pk), str(person)) for person in members]
             self.use_kept_choices()
+
+    CHOSEN = ("service", "cc", "assignee", "team", "category", "incident", "macro")
+
+    def set_queryset(self, *names):
+        """What each dropdown may list: for a sent form, for drawing one without the kept
+        choices, and for keeping them (building querysets takes a while: only as needed)."""
+        ticket = self.instance
+        for name in names:
+            field = self.fields[name]
+            if name == "service":
+                field.queryset = ticket.organization.services.all()
+                continue
+            if name == "cc":
+                field.queryset = ticket.organization.members.exclude(pk=ticket.requester_id)
+            elif name == "assignee":
+                field.queryset = field.queryset.filter(is_staff=True, is_active=True)
+            elif name == "incident":
+                from support.status.models import Incident
+
+                field.queryset = Incident.objects.filter(
+                    Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
+                )
+            field.iterator = PlainChoiceIterator
+            field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
 
     def use_kept_choices(self):
         """For showing the page: the dropdowns that are the same on every ticket come from
@@ -354,15 +369,20 @@ class TicketChangeForm(forms.ModelForm):
         incidents too unless the ticket's own incident is resolved. A sent form is checked
         against the fields' querysets as always."""
         language = get_language()
+
+        def build(name):
+            self.set_queryset(name)
+            return kept_choices(self.fields[name])
+
         for name in ("assignee", "team", "category", "incident", "macro"):
-            field = self.fields[name]
             choices = ticket_page.cached(
-                f"choices:{name}:{language}", functools.partial(kept_choices, field)
+                f"choices:{name}:{language}", functools.partial(build, name)
             )
             incident = self.instance.incident_id
             if name == "incident" and incident and str(incident) not in dict(choices):
-                continue  # a resolved incident: the field's own query lists it
-            field.choices = choices
+                self.set_queryset(name)  # a resolved incident: the field's own query lists it
+                continue
+            self.fields[name].choices = choices
 
     @property
     def action(self):
@@ -820,9 +840,12 @@ class TicketAdmin(ModelAdmin):
         ticket = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if ticket is not None:
-            conversation = list(
+            files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
+                entry=JSONObject(pk="pk", name="name", size="size")
+            )
+            conversation = list(  # 1 query: the messages, their authors and attachments
                 ticket.messages.select_related("author")
-                .prefetch_related("attachments")
+                .annotate(files=ArraySubquery(files))
                 .defer("search_vector")
             )
             extra_context["conversation"] = conversation
