@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import make_user
 from support.tickets import queues, services
 from support.tickets.models import Message, Ticket
-from support.tickets.search import matching_sql, search_tickets
+from support.tickets.search import matching_sql, search_tickets, window
 
 from .conftest import bulk_tickets
 
@@ -143,6 +143,7 @@ def test_search_uses_the_indexes(tickets, organization, owner, term):
 def test_search_queries_do_not_grow_with_tickets(agent_client, organization, owner, tickets):
     def count(term):
         queues.recent.forget()  # the views' counts worked out afresh each time
+        window.forget()  # and where the newest tickets begin
         with CaptureQueriesContext(connection) as captured:
             assert agent_client.get(LIST, {"q": term}).status_code == 200
         return len(captured)
@@ -178,5 +179,47 @@ def test_a_broad_search_lists_the_newest_matches_and_says_there_are_more(
 
     # A search that finds no more than it lists says nothing either.
     response = agent_client.get(LIST, {"q": "Bulk ticket 3"})
+    assert response.context["cl"].result_count == 1
+    assert "are listed" not in response.content.decode()
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A search lists its newest 5 matches, looked for first among the newest `near` tickets."""
+    from support.tickets import admin as ticket_admin
+    from support.tickets import search
+
+    monkeypatch.setattr(ticket_admin, "SEARCH_LIST_LIMIT", 5)
+
+    def near(count):
+        monkeypatch.setattr(search, "NEAR", count)
+        search.window.forget()
+
+    yield near
+    search.window.forget()
+
+
+def test_the_newest_matches_are_found_among_the_newest_tickets_first(
+    agent_client, organization, owner, open_ticket, small_limits
+):
+    older = bulk_tickets(4, organization, owner)
+    open_ticket(subject="Unrelated", description="Nothing to see")
+    newer = bulk_tickets(4, organization, owner)
+    newest = sorted(ticket.pk for ticket in newer)[-4:] + [max(t.pk for t in older)]
+
+    small_limits(7)  # 6 matches among the newest 7 tickets: more than the 5 listed
+    response = agent_client.get(LIST, {"q": "Generated"})
+    cl = response.context["cl"]
+    assert cl.result_count == 5
+    assert sorted(ticket.pk for ticket in cl.result_list) == sorted(newest)
+    assert "More than 5 tickets match; the newest 5 are listed." in response.content.decode()
+
+    small_limits(3)  # 2 among the newest 3: every ticket is searched and counted
+    response = agent_client.get(LIST, {"q": "Generated"})
+    assert sorted(ticket.pk for ticket in response.context["cl"].result_list) == sorted(newest)
+    assert "8 tickets match; the newest 5 are listed." in response.content.decode()
+
+    small_limits(3)  # a word in fewer tickets than listed: all of them, nothing said
+    response = agent_client.get(LIST, {"q": "Unrelated"})
     assert response.context["cl"].result_count == 1
     assert "are listed" not in response.content.decode()
