@@ -76,6 +76,20 @@ class TicketChangeList(ChangeList):
     def get_results(self, request):
         self.queryset = self.queryset.defer(*self.deferred)
         super().get_results(request)
+        # A search that found more than it lists says so (the template's note).
+        self.search_found = getattr(request, "_bo_search_count", None)  # None: not counted
+        self.search_limited = getattr(request, "_bo_search_more", False)
+        self.search_limit = SEARCH_LIST_LIMIT
+
+
+SEARCH_LIST_LIMIT = 300  # the newest matches a search lists (ten pages), as Freshdesk caps a search
+
+
+def searched_alone(request):
+    """A search with nothing else narrowing it (a page or a column's order aside)."""
+    return set(request.GET) <= {"q", "p", "o"} or (
+        set(request.GET) <= {"q", "p", "o", "view"} and request.GET["view"] == "all"
+    )
 
 
 class KnownCountPaginator(Paginator):
@@ -502,8 +516,13 @@ class TicketAdmin(ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Full text with GIN indexes, a reference or an email address (search.py); one
-        `pk IN (…)`, so no duplicates need removing."""
-        found, request._bo_search_count = search_tickets_counted(queryset, search_term)
+        `pk IN (…)`, so no duplicates need removing. A search alone on screen lists the
+        newest `SEARCH_LIST_LIMIT` matches (and says how many there are); narrowed by a
+        view or a filter, every match among those."""
+        newest = SEARCH_LIST_LIMIT if searched_alone(request) else None
+        found, request._bo_search_count, request._bo_search_more = search_tickets_counted(
+            queryset, search_term, newest=newest
+        )
         return found, False
 
     def changelist_view(self, request, extra_context=None):
@@ -540,10 +559,10 @@ class TicketAdmin(ModelAdmin):
             # The matches were counted by reading them, among all tickets: the count when
             # nothing else narrows them.
             searched = getattr(request, "_bo_search_count", None)
-            alone = set(request.GET) <= {"q", "p", "o"} or (
-                set(request.GET) <= {"q", "p", "o", "view"} and request.GET["view"] == "all"
-            )
-            count = searched if alone else None
+            if getattr(request, "_bo_search_more", False):
+                searched = SEARCH_LIST_LIMIT
+            alone = searched_alone(request) and searched is not None
+            count = min(searched, SEARCH_LIST_LIMIT) if alone else None
             return SearchPaginator(count, queryset, per_page, orphans)
         counts = getattr(request, "_bo_view_counts", None)
         view = request.GET.get("view", queues.DEFAULT_VIEW)
