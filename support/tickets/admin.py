@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
@@ -23,7 +24,7 @@ from unfold.admin import checkbox as unfold_checkbox
 from unfold.forms import ActionForm
 from unfold.views import ChangeList
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from portal.dates import format_datetime, format_relative
 from portal.markdown import render_markdown
 from support.oncall import paging
@@ -301,6 +302,51 @@ def conversation_of(ticket):
         .annotate(files=ArraySubquery(files))
         .defer("search_vector")
     )
+
+
+# What the timeline shows of each entry, read with the ticket (TicketAdmin.get_object).
+TIMELINE_ENTRIES = (
+    TimelineEvent.objects.filter(ticket_id=OuterRef("pk"))
+    .order_by(*TimelineEvent._meta.ordering)
+    .values(
+        entry=JSONObject(
+            pk="pk",
+            kind="kind",
+            data="data",
+            created_at="created_at",
+            actor_id="actor_id",
+            actor_name="actor__full_name",
+            actor_email="actor__email",
+        )
+    )
+)
+
+
+def timeline_of(ticket):
+    """The ticket's timeline entries with their actors (the names describe() and the page
+    show), from what get_object read with the ticket, else in a query of their own."""
+    entries = getattr(ticket, "timeline_entries", None)
+    if entries is None:
+        return list(ticket.events.select_related("actor"))
+    timeline = []
+    for entry in entries:
+        actor = None
+        if entry["actor_id"] is not None:
+            actor = User(
+                pk=entry["actor_id"], full_name=entry["actor_name"], email=entry["actor_email"]
+            )
+        timeline.append(
+            TimelineEvent(
+                pk=entry["pk"],
+                ticket_id=ticket.pk,
+                kind=entry["kind"],
+                data=entry["data"],
+                created_at=parse_datetime(entry["created_at"]),
+                actor_id=entry["actor_id"],
+                actor=actor,
+            )
+        )
+    return timeline
 
 
 class TicketChangeForm(forms.ModelForm):
@@ -658,6 +704,8 @@ class TicketAdmin(ModelAdmin):
             .select_related("organization__account_manager", "requester")
             .defer("search_vector")
         )
+        if request.method == "GET":  # the page's timeline in the same query
+            queryset = queryset.annotate(timeline_entries=ArraySubquery(TIMELINE_ENTRIES))
         try:
             request._bo_ticket = queryset.get(pk=int(object_id))
         except (ValueError, Ticket.DoesNotExist):
@@ -879,7 +927,7 @@ class TicketAdmin(ModelAdmin):
             conversation = conversation_of(ticket)
             extra_context["conversation"] = conversation
             extra_context["last_message_id"] = conversation[-1].pk if conversation else 0
-            extra_context["timeline"] = ticket.events.select_related("actor")
+            extra_context["timeline"] = timeline_of(ticket)
             extra_context["customer"] = request._bo_customer = customer_context(ticket)
             extra_context["about"] = [
                 (_("Details"), self.details(ticket)),
