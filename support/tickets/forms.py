@@ -213,6 +213,13 @@ class PlainChoiceIterator(ModelChoiceIterator):
     (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows.
     The customer's form and the back office's ticket page use it."""
 
+    def __init__(self, field):
+        self.field = field  # the queryset is read when iterated (see LazyQueryset)
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)

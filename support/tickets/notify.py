@@ -2,7 +2,8 @@
 
 A change to a ticket says what to send with `later()`: one Notification row in the
 change's own transaction, nothing rendered. `send_pending()` (a django-q2 task, queued
-after commit and run every minute) works out the recipients, renders each email in the
+after commit or, opening a ticket with the database broker, in the same statement; and run
+every minute) works out the recipients, renders each email in the
 recipient's language and time zone into the outbox and deletes the row, in one
 transaction: a lost task or a dead worker delays the emails, never loses them.
 
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 
 from accounts.staff_groups import AGENTS, ENGINEERS
@@ -234,8 +235,8 @@ def sending_row():
     from django_q.conf import Conf
     from django_q.models import OrmQ
 
-    if not Conf.ORM or Conf.SYNC:
-        return None
+    if Conf.SYNC or Conf.ORM != DEFAULT_DB_ALIAS or Conf.BROKER_CLASS or Conf.IRON_MQ or Conf.SQS:
+        return None  # not django-q2's database broker on the database written to
     kept = KeptPackage(Conf.CLUSTER_NAME)
     schedule_sending(broker=kept)
     return OrmQ(key=kept.list_key, payload=kept.package, lock=timezone.now())
