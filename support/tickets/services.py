@@ -207,7 +207,12 @@ def _open(ticket, cc, attachments, now):
     searchable = (ticket, message)
     for row in searchable:
         row.set_search_vector()
-    insert_together([ticket, message, *files, created, emails, *([task] if task else [])])
+    try:
+        insert_together([ticket, message, *files, created, emails, *([task] if task else [])])
+    except IntegrityError:  # a taken reference or a form sent twice: the files go too
+        for row in files:
+            row.file.delete(save=False)
+        raise
     for row in searchable:
         row.__dict__.pop("search_vector", None)  # an SQL expression until read again
     if task is None:
