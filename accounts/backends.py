@@ -1,14 +1,15 @@
 """Django's model backend, reading a person's staff group names in the same query as the
-groups' permissions: the back office asks for both on every page (the sidebar's links,
-the reports' scope), and one query per request is enough for the two. The signed-in
+groups' permissions and the person's own: the back office asks for all of them on every
+page (the sidebar's links, the reports' scope), and one query per request is enough. The signed-in
 person is read with their memberships and organisations, in one query too."""
 
 import functools
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connections
+from django.db.models import CharField, Value
 
 from .models import Membership, Organization
 
@@ -87,20 +88,41 @@ class StaffGroupsBackend(ModelBackend):
         user.memberships_read = memberships
         return user if self.user_can_authenticate(user) else None
 
+    def get_user_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_user_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_user_perm_cache"):
+            self._read_permissions(user_obj)
+        return user_obj._user_perm_cache
+
     def get_group_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if user_obj.is_superuser:
             return super().get_group_permissions(user_obj, obj)
         if not hasattr(user_obj, "_group_perm_cache"):
-            rows = Group.objects.filter(user=user_obj).values_list(
-                "name", "permissions__content_type__app_label", "permissions__codename"
-            )
-            user_obj._staff_group_names = {name for name, _app, _codename in rows}
-            user_obj._group_perm_cache = {
-                f"{app}.{codename}" for _name, app, codename in rows if codename
-            }
+            self._read_permissions(user_obj)
         return user_obj._group_perm_cache
+
+    def _read_permissions(self, user_obj):
+        """The person's own permissions and their groups' (with the groups' names) in one
+        query: a group's rows carry its name, the person's own rows none."""
+        groups = Group.objects.filter(user=user_obj).values_list(
+            "name", "permissions__content_type__app_label", "permissions__codename"
+        )
+        own = Permission.objects.filter(user=user_obj).values_list(
+            Value(None, output_field=CharField()), "content_type__app_label", "codename"
+        )
+        rows = list(groups.union(own, all=True))
+        user_obj._staff_group_names = {name for name, _app, _codename in rows if name is not None}
+        user_obj._group_perm_cache = {
+            f"{app}.{codename}" for name, app, codename in rows if name is not None and codename
+        }
+        user_obj._user_perm_cache = {
+            f"{app}.{codename}" for name, app, codename in rows if name is None
+        }
 
 
 def staff_group_names(user):

@@ -63,3 +63,29 @@ def test_a_page_sees_the_organisation_the_person_works_in(client, owner, organiz
         "Acme Corp",
         "Beta Corp",
     ]
+
+
+def test_a_persons_own_and_groups_permissions_come_in_one_query(agent):
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.backends import staff_group_names
+    from accounts.staff_groups import AGENTS
+
+    own = Permission.objects.get(codename="delete_organization")
+    agent.user_permissions.add(own)
+    empty = Group.objects.create(name="Night shift")  # a group without permissions
+    agent.groups.add(empty)
+    fresh = User.objects.get(pk=agent.pk)
+    django_says = ModelBackend().get_group_permissions(fresh)  # Django's own two queries
+    assert django_says and "accounts.delete_organization" not in django_says
+    person = User.objects.get(pk=agent.pk)
+    with CaptureQueriesContext(connection) as queries:
+        everything = person.get_all_permissions()
+        names = staff_group_names(person)
+    assert len(queries) == 1
+    assert "accounts.delete_organization" in everything
+    assert person.has_perm("accounts.delete_organization")
+    assert person.get_user_permissions() == {"accounts.delete_organization"}
+    assert person.get_group_permissions() == django_says
+    assert everything == django_says | {"accounts.delete_organization"}
+    assert names == {AGENTS, "Night shift"}

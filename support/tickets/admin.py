@@ -5,8 +5,10 @@ import functools
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -74,6 +76,20 @@ class TicketChangeList(ChangeList):
     def get_results(self, request):
         self.queryset = self.queryset.defer(*self.deferred)
         super().get_results(request)
+        # A search that found more than it lists says so (the template's note).
+        self.search_found = getattr(request, "_bo_search_count", None)  # None: not counted
+        self.search_limited = getattr(request, "_bo_search_more", False)
+        self.search_limit = SEARCH_LIST_LIMIT
+
+
+SEARCH_LIST_LIMIT = 300  # the newest matches a search lists (ten pages), as Freshdesk caps a search
+
+
+def searched_alone(request):
+    """A search with nothing else narrowing it (a page or a column's order aside)."""
+    return set(request.GET) <= {"q", "p", "o"} or (
+        set(request.GET) <= {"q", "p", "o", "view"} and request.GET["view"] == "all"
+    )
 
 
 class KnownCountPaginator(Paginator):
@@ -274,6 +290,19 @@ def copied_in_members(ticket):
     return members
 
 
+def conversation_of(ticket):
+    """The ticket's messages with their authors, each with its attachments as `files`
+    ({"pk", "name", "size"}, what the page shows of them), in one query."""
+    files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
+        entry=JSONObject(pk="pk", name="name", size="size")
+    )
+    return list(
+        ticket.messages.select_related("author")
+        .annotate(files=ArraySubquery(files))
+        .defer("search_vector")
+    )
+
+
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -310,29 +339,42 @@ class TicketChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.collision = []
-        ticket = self.instance
-        self.fields["service"].queryset = ticket.organization.services.all()
+        self.fields["cc"].help_text = _("Colleagues of the requester who also get the replies.")
+        if members is None:
+            self.set_queryset(*self.CHOSEN)
         if services is not None:  # already fetched for the customer panel: no second query
             self.fields["service"].choices = [("", "---------")] + [
                 (service.pk, str(service)) for service in services
             ]
-        self.fields["cc"].queryset = ticket.organization.members.exclude(pk=ticket.requester_id)
-        self.fields["cc"].help_text = _("Colleagues of the requester who also get the replies.")
-        self.fields["assignee"].queryset = self.fields["assignee"].queryset.filter(
-            is_staff=True, is_active=True
-        )
-        from support.status.models import Incident
-
-        self.fields["incident"].queryset = Incident.objects.filter(
-            Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
-        )
-        for name in ("assignee", "team", "category", "incident", "cc", "macro"):
-            field = self.fields[name]
-            field.iterator = PlainChoiceIterator
-            field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
+        elif members is not None:
+            self.set_queryset("service")
         if members is not None:
             self.fields["cc"].choices = [(str(person.pk), str(person)) for person in members]
             self.use_kept_choices()
+
+    CHOSEN = ("service", "cc", "assignee", "team", "category", "incident", "macro")
+
+    def set_queryset(self, *names):
+        """What each dropdown may list: for a sent form, for drawing one without the kept
+        choices, and for keeping them (building querysets takes a while: only as needed)."""
+        ticket = self.instance
+        for name in names:
+            field = self.fields[name]
+            if name == "service":
+                field.queryset = ticket.organization.services.all()
+                continue
+            if name == "cc":
+                field.queryset = ticket.organization.members.exclude(pk=ticket.requester_id)
+            elif name == "assignee":
+                field.queryset = field.queryset.filter(is_staff=True, is_active=True)
+            elif name == "incident":
+                from support.status.models import Incident
+
+                field.queryset = Incident.objects.filter(
+                    Q(resolved_at__isnull=True) | Q(pk=ticket.incident_id)
+                )
+            field.iterator = PlainChoiceIterator
+            field.queryset = field.queryset  # the widget's choices, through PlainChoiceIterator
 
     def use_kept_choices(self):
         """For showing the page: the dropdowns that are the same on every ticket come from
@@ -340,15 +382,20 @@ class TicketChangeForm(forms.ModelForm):
         incidents too unless the ticket's own incident is resolved. A sent form is checked
         against the fields' querysets as always."""
         language = get_language()
+
+        def build(name):
+            self.set_queryset(name)
+            return kept_choices(self.fields[name])
+
         for name in ("assignee", "team", "category", "incident", "macro"):
-            field = self.fields[name]
             choices = ticket_page.cached(
-                f"choices:{name}:{language}", functools.partial(kept_choices, field)
+                f"choices:{name}:{language}", functools.partial(build, name)
             )
             incident = self.instance.incident_id
             if name == "incident" and incident and str(incident) not in dict(choices):
-                continue  # a resolved incident: the field's own query lists it
-            field.choices = choices
+                self.set_queryset(name)  # a resolved incident: the field's own query lists it
+                continue
+            self.fields[name].choices = choices
 
     @property
     def action(self):
@@ -469,8 +516,13 @@ class TicketAdmin(ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Full text with GIN indexes, a reference or an email address (search.py); one
-        `pk IN (…)`, so no duplicates need removing."""
-        found, request._bo_search_count = search_tickets_counted(queryset, search_term)
+        `pk IN (…)`, so no duplicates need removing. A search alone on screen lists the
+        newest `SEARCH_LIST_LIMIT` matches (and says how many there are); narrowed by a
+        view or a filter, every match among those."""
+        newest = SEARCH_LIST_LIMIT if searched_alone(request) else None
+        found, request._bo_search_count, request._bo_search_more = search_tickets_counted(
+            queryset, search_term, newest=newest
+        )
         return found, False
 
     def changelist_view(self, request, extra_context=None):
@@ -507,10 +559,10 @@ class TicketAdmin(ModelAdmin):
             # The matches were counted by reading them, among all tickets: the count when
             # nothing else narrows them.
             searched = getattr(request, "_bo_search_count", None)
-            alone = set(request.GET) <= {"q", "p", "o"} or (
-                set(request.GET) <= {"q", "p", "o", "view"} and request.GET["view"] == "all"
-            )
-            count = searched if alone else None
+            if getattr(request, "_bo_search_more", False):
+                searched = SEARCH_LIST_LIMIT
+            alone = searched_alone(request) and searched is not None
+            count = min(searched, SEARCH_LIST_LIMIT) if alone else None
             return SearchPaginator(count, queryset, per_page, orphans)
         counts = getattr(request, "_bo_view_counts", None)
         view = request.GET.get("view", queues.DEFAULT_VIEW)
@@ -524,9 +576,9 @@ class TicketAdmin(ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj else TicketAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            return form
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = self.change_form_class(request, obj, change, kwargs)
         context = getattr(request, "_bo_customer", None) or {}
         return functools.partial(
             form,
@@ -534,6 +586,29 @@ class TicketAdmin(ModelAdmin):
             services=context.get("services"),
             kept_choices=request.method == "GET",
         )
+
+    def change_form_class(self, request, obj, change, kwargs):
+        """The ticket page's form class, built once per process for each set of permissions
+        (they decide the "related" links beside the dropdowns and whether fields may be
+        changed; nothing here depends on the ticket): what varies between tickets is the
+        form's instance, not its class."""
+        user = request.user
+        key = (
+            change,
+            tuple(kwargs.get("fields") or ()),
+            set(kwargs) <= {"form", "fields"},
+            user.is_superuser,
+            frozenset(user.get_all_permissions()),
+        )
+        if not key[2]:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kept = self.__dict__.setdefault("_change_forms", {})
+        form = kept.get(key)
+        if form is None:
+            if len(kept) >= 100:
+                kept.clear()
+            form = kept[key] = super().get_form(request, obj, change=change, **kwargs)
+        return form
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -801,11 +876,7 @@ class TicketAdmin(ModelAdmin):
         ticket = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if ticket is not None:
-            conversation = list(
-                ticket.messages.select_related("author")
-                .prefetch_related("attachments")
-                .defer("search_vector")
-            )
+            conversation = conversation_of(ticket)
             extra_context["conversation"] = conversation
             extra_context["last_message_id"] = conversation[-1].pk if conversation else 0
             extra_context["timeline"] = ticket.events.select_related("actor")
@@ -823,6 +894,13 @@ class TicketAdmin(ModelAdmin):
         if form is not None and not add:
             form.initial.setdefault("last_seen_message", context.get("last_message_id", 0))
             context["collision"] = getattr(form, "collision", [])
+            if not context.get("inline_admin_formsets"):
+                # The page's scripts and styles, merged once per form class (change_form_class
+                # keeps the classes): merging them costs more than the page's own template.
+                kept = self.__dict__.setdefault("_kept_media", {})
+                if type(form) not in kept:
+                    kept[type(form)] = mark_safe(str(context["media"]))  # noqa: S308 (Django's)
+                context["media"] = kept[type(form)]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

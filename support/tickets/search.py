@@ -13,6 +13,7 @@ reads the whole table or searches twice.
 SQLite: substring matching.
 """
 
+import functools
 import re
 from functools import reduce
 from operator import and_
@@ -21,6 +22,8 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
+
+from portal.fastcache import Recent
 
 REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
 REFERENCE_START = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{0,4}")
@@ -78,18 +81,23 @@ def clean_term(raw):
     return " ".join(str(raw or "").replace("\x00", " ").split())[:MAX_LENGTH]
 
 
-def search_tickets_counted(queryset, raw, *, public_only=False):
-    """`search_tickets`, and how many tickets match among all tickets when that is known
-    without counting again (None otherwise). On PostgreSQL the matches are read once, as
-    their ids (`matching`): the list then neither counts nor sorts them by searching again."""
+def search_tickets_counted(queryset, raw, *, public_only=False, newest=None):
+    """`search_tickets`, how many tickets match among all tickets when that is known without
+    counting again (None otherwise), and whether more match than the `newest` listed.
+
+    On PostgreSQL the matches are read once (`matching_ids`), counted there, and only their
+    ids come back. With `newest`, only the newest that many (by ticket number) are kept to
+    be sorted and listed, as big helpdesks cap a search's list: sorting every match by
+    urgency reads each matching ticket's row, finding them all each matching message's;
+    when more match, their number may be left unknown (None)."""
     from .models import Message
 
     term = clean_term(raw)
     if not term:
-        return queryset, None
+        return queryset, None, False
     upper = term.upper()
     if REFERENCE.fullmatch(upper):
-        return queryset.filter(reference=upper), None
+        return queryset.filter(reference=upper), None, False
     if not using_postgres():
         messages = Message.objects.filter(internal=False) if public_only else Message.objects
         text = messages.filter(ticket=OuterRef("pk"), body__icontains=term)
@@ -99,44 +107,147 @@ def search_tickets_counted(queryset, raw, *, public_only=False):
             | Q(requester__email__iexact=term)
             | Exists(text)
         )
-        return found, None
-    matches = matching(term, public_only=public_only)
-    if matches is None:
-        return queryset.none(), 0
-    # One query through the GIN and prefix indexes; PostgreSQL then fetches those tickets
-    # by primary key instead of hashing them against a scan of every ticket.
-    sql, params = matches.query.sql_with_params()
+        return found, None, False
+    ids, count = matching_ids(term, public_only=public_only, newest=newest)
+    if ids is None:
+        return queryset.none(), 0, False
+    # PostgreSQL fetches those tickets by primary key instead of hashing them against a
+    # scan of every ticket; the ids travel as one text value (no list to convert).
+    pks = RawSQL("SELECT unnest(string_to_array(%s, ',')::bigint[])", [ids])
+    return queryset.filter(pk__in=pks), count, bool(newest and (count is None or count > newest))
+
+
+NEAR = 10_000  # the newest tickets a capped search looks through first
+window = Recent(300)
+
+
+def near_start():
+    """The number of the NEAR-th newest ticket (None with fewer tickets), worked out at most
+    every five minutes: a stale one only makes the window wider."""
+
+    def start():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM tickets_ticket ORDER BY id DESC OFFSET %s LIMIT 1", [NEAR - 1]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    return window.get("near", start)
+
+
+def matching_ids(term, *, public_only=False, newest=None):
+    """The ids of the tickets a term finds, newest first, as text ("12,7,3"), and how many
+    there are, in one query. None and 0 when nothing in the term can be looked up.
+
+    With `newest`, the ids of the newest that many only. Those are first looked for among
+    the NEAR newest tickets: each GIN bitmap is intersected with the id index's range, so a
+    common word reads a fraction of its matching rows (the rows are what costs: a word in
+    one message in ten reads 10,000 table pages at 100,000 tickets). When more than
+    `newest` are found there, they are the newest of all, and the count is None (more than
+    `newest`); else every ticket is searched, in the same query (PostgreSQL reads a CTE
+    only when asked). Plain index scans are off for it: the planner, misjudging what a
+    word costs to check, would rather walk the window's rows and read each one's vector."""
+    everything = matching_sql(term, public_only=public_only)
+    if everything is None:
+        return None, 0
+    sql, params = everything
+    limit = f"LIMIT {int(newest)}" if newest else ""
+    since = near_start() if newest else None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ARRAY({sql})", params)
-        ids = cursor.fetchone()[0]
-    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids])), len(ids)
+        if since is None:
+            cursor.execute(
+                f"WITH found (id) AS MATERIALIZED ({sql}) "
+                "SELECT (SELECT count(*) FROM found), "
+                "(SELECT string_agg(id::text, ',') FROM "
+                f"(SELECT id FROM found ORDER BY id DESC {limit}) AS newest)",
+                params,
+            )
+        else:
+            near_sql, near_params = matching_sql(term, public_only=public_only, since=since)
+            # One round trip: the setting lasts for this statement's implicit transaction
+            # (or is set back at once inside a longer one).
+            cursor.execute(
+                "SET LOCAL enable_indexscan = off; "
+                f"WITH near (id) AS MATERIALIZED ({near_sql}), "
+                f"found (id) AS MATERIALIZED ({sql}), "
+                f"many AS (SELECT count(*) > {int(newest)} AS yes FROM near) "
+                "SELECT CASE WHEN (SELECT yes FROM many) THEN NULL "
+                "ELSE (SELECT count(*) FROM found) END, "
+                "CASE WHEN (SELECT yes FROM many) THEN (SELECT string_agg(id::text, ',') FROM "
+                f"(SELECT id FROM near ORDER BY id DESC {limit}) AS newest) "
+                "ELSE (SELECT string_agg(id::text, ',') FROM "
+                f"(SELECT id FROM found ORDER BY id DESC {limit}) AS newest) END; "
+                "SET LOCAL enable_indexscan = on",
+                [*near_params, *params],
+            )
+            cursor.nextset()
+        count, ids = cursor.fetchone()
+    return ids or "", count
 
 
-def matching(term, *, public_only=False):
-    """The ids of the tickets a term finds (PostgreSQL), as one query: a UNION of the
-    reference prefix, the requesters with that address, the tickets' and the messages'
-    full text. None when nothing in the term can be looked up."""
+def matching_sql(term, *, public_only=False, since=None):
+    """The SQL (and its parameters) of the ids of the tickets a term finds (PostgreSQL): a
+    UNION of the reference prefix, the requesters with that address, the tickets' and the
+    messages' full text, through their indexes; `since`, a ticket number, narrows it to the
+    tickets from that one on. Written out rather than built by the ORM, which took longer
+    than PostgreSQL answers a rare word. None when nothing in the term can be looked up."""
     from accounts.models import User
 
     from .models import Message, Ticket
 
     term = clean_term(term)
     upper = term.upper()
-    messages = Message.objects.filter(internal=False) if public_only else Message.objects.all()
-    parts = []
+    tickets, messages, users = (
+        Ticket._meta.db_table,
+        Message._meta.db_table,
+        User._meta.db_table,
+    )
+    parts, params = [], []
+
+    def part(sql, *values, number="id"):
+        parts.append(f"({sql} AND {number} >= %s)" if since else f"({sql})")
+        params.extend([*values, since] if since else values)
+
     if REFERENCE_START.fullmatch(upper):
-        parts.append(Ticket.objects.filter(reference__startswith=upper).values("pk"))
+        part(f"SELECT id FROM {tickets} WHERE reference::text LIKE %s", f"{upper}%")
     if EMAIL.fullmatch(term):
-        people = User.objects.filter(email__istartswith=term).values("pk")
-        parts.append(Ticket.objects.filter(requester__in=people).values("pk"))
-    query = text_query(term) if term else None
+        part(
+            f"SELECT id FROM {tickets} WHERE requester_id IN "
+            f"(SELECT id FROM {users} WHERE UPPER(email::text) LIKE UPPER(%s))",
+            f"{escape_like(term)}%",
+        )
+    query = tsquery_sql(term)
     if query is not None:
-        parts.append(Ticket.objects.filter(search_vector=query).values("pk"))
-        parts.append(messages.filter(search_vector=query).values("ticket_id"))
+        text, values = query
+        part(f"SELECT id FROM {tickets} WHERE search_vector @@ {text}", *values)
+        public = " AND NOT internal" if public_only else ""
+        part(
+            f"SELECT ticket_id FROM {messages} WHERE search_vector @@ {text}{public}",
+            *values,
+            number="ticket_id",
+        )
     if not parts:
         return None
-    parts = [part.order_by() for part in parts]
-    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return " UNION ".join(parts), params
+
+
+def escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@functools.lru_cache(maxsize=512)
+def tsquery_sql(term):
+    """The SQL of `text_query(term)` (kept: the same words are searched again as agents page
+    through the matches), or None."""
+    from .models import Ticket
+
+    query = text_query(term) if term else None
+    if query is None:
+        return None
+    compiler = Ticket.objects.none().query.get_compiler(connection=connection)
+    sql, params = compiler.compile(query.resolve_expression(compiler.query))
+    return sql, tuple(params)
 
 
 SEARCHED_TEXT = {

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import make_user
 from support.tickets import queues, services
 from support.tickets.models import Message, Ticket
-from support.tickets.search import matching, search_tickets
+from support.tickets.search import matching_sql, search_tickets, window
 
 from .conftest import bulk_tickets
 
@@ -127,7 +127,11 @@ def test_search_uses_the_indexes(tickets, organization, owner, term):
     bulk_tickets(300, organization, owner)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tickets_ticket, tickets_message, accounts_user")
-    text = plan(matching(term))
+    sql, params = matching_sql(term)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on tickets_ticket" not in text and "Seq Scan on tickets_message" not in text
     assert "search_gin" in text or "ticket_reference_prefix" in text or "requester" in text, text
     found = plan(search_tickets(Ticket.objects.all(), term).order_by("-last_activity_at"))
@@ -139,6 +143,7 @@ def test_search_uses_the_indexes(tickets, organization, owner, term):
 def test_search_queries_do_not_grow_with_tickets(agent_client, organization, owner, tickets):
     def count(term):
         queues.recent.forget()  # the views' counts worked out afresh each time
+        window.forget()  # and where the newest tickets begin
         with CaptureQueriesContext(connection) as captured:
             assert agent_client.get(LIST, {"q": term}).status_code == 200
         return len(captured)
@@ -149,3 +154,72 @@ def test_search_queries_do_not_grow_with_tickets(agent_client, organization, own
     bulk_tickets(500, organization, owner)
     assert {term: count(term) for term in terms} == before
     assert max(before.values()) <= 12, before
+
+
+def test_a_broad_search_lists_the_newest_matches_and_says_there_are_more(
+    agent_client, organization, owner, monkeypatch
+):
+    from support.tickets import admin as ticket_admin
+
+    monkeypatch.setattr(ticket_admin, "SEARCH_LIST_LIMIT", 5)
+    tickets = bulk_tickets(8, organization, owner)
+    newest = sorted(ticket.pk for ticket in tickets)[-5:]
+
+    response = agent_client.get(LIST, {"q": "Generated"})
+    cl = response.context["cl"]
+    assert cl.result_count == 5
+    assert sorted(ticket.pk for ticket in cl.result_list) == newest
+    page = response.content.decode()
+    assert "8 tickets match; the newest 5 are listed." in page
+
+    # Narrowed by a view, every match in it is listed and nothing more is said.
+    response = agent_client.get(LIST, {"q": "Generated", "view": "open"})
+    assert response.context["cl"].result_count == 8
+    assert "are listed" not in response.content.decode()
+
+    # A search that finds no more than it lists says nothing either.
+    response = agent_client.get(LIST, {"q": "Bulk ticket 3"})
+    assert response.context["cl"].result_count == 1
+    assert "are listed" not in response.content.decode()
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A search lists its newest 5 matches, looked for first among the newest `near` tickets."""
+    from support.tickets import admin as ticket_admin
+    from support.tickets import search
+
+    monkeypatch.setattr(ticket_admin, "SEARCH_LIST_LIMIT", 5)
+
+    def near(count):
+        monkeypatch.setattr(search, "NEAR", count)
+        search.window.forget()
+
+    yield near
+    search.window.forget()
+
+
+def test_the_newest_matches_are_found_among_the_newest_tickets_first(
+    agent_client, organization, owner, open_ticket, small_limits
+):
+    older = bulk_tickets(4, organization, owner)
+    open_ticket(subject="Unrelated", description="Nothing to see")
+    newer = bulk_tickets(4, organization, owner)
+    newest = sorted(ticket.pk for ticket in newer)[-4:] + [max(t.pk for t in older)]
+
+    small_limits(7)  # 6 matches among the newest 7 tickets: more than the 5 listed
+    response = agent_client.get(LIST, {"q": "Generated"})
+    cl = response.context["cl"]
+    assert cl.result_count == 5
+    assert sorted(ticket.pk for ticket in cl.result_list) == sorted(newest)
+    assert "More than 5 tickets match; the newest 5 are listed." in response.content.decode()
+
+    small_limits(3)  # 2 among the newest 3: every ticket is searched and counted
+    response = agent_client.get(LIST, {"q": "Generated"})
+    assert sorted(ticket.pk for ticket in response.context["cl"].result_list) == sorted(newest)
+    assert "8 tickets match; the newest 5 are listed." in response.content.decode()
+
+    small_limits(3)  # a word in fewer tickets than listed: all of them, nothing said
+    response = agent_client.get(LIST, {"q": "Unrelated"})
+    assert response.context["cl"].result_count == 1
+    assert "are listed" not in response.content.decode()
