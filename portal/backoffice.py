@@ -165,6 +165,7 @@ def _has_perm(codename):
         user = request.user
         return user.is_active and user.is_staff and (codename is None or user.has_perm(codename))
 
+    check.by_permissions = True
     return check
 
 
@@ -178,6 +179,7 @@ def _may_view(app_label, model_name):
         model_admin = admin.site._registry.get(apps.get_model(app_label, model_name))
         return model_admin is not None and model_admin.has_view_or_change_permission(request)
 
+    check.by_permissions = True  # the admins answer from the person's permissions alone
     return check
 
 
@@ -322,22 +324,51 @@ class BackOfficeSite(UnfoldAdminSite):
 
     def get_sidebar_list(self, request):
         index_path = reverse(f"{self.name}:index")
+        allowed = self.sidebar_permissions(request)
         results = []
-        for group in _sidebar_groups():
+        for group, group_allowed in zip(_sidebar_groups(), allowed, strict=True):
             items = []
-            for item in group["items"]:
+            for item, has_permission in zip(group["items"], group_allowed, strict=True):
                 path = item["path"]
                 permission = item.get("permission")
+                if has_permission is None:
+                    has_permission = permission is None or bool(permission(request))
                 items.append(
                     {
                         **item,
                         "active": (path == request.path == index_path)
                         or (path != "" and path in request.path and path != index_path),
-                        "has_permission": permission is None or bool(permission(request)),
+                        "has_permission": has_permission,
                     }
                 )
             results.append({**group, "items": items})
         return results
+
+    def sidebar_permissions(self, request):
+        """Which sidebar links the person may follow, worked out once per process for each
+        set of permissions (None: a link whose check isn't ours, asked on every request)."""
+        user = request.user
+        key = (
+            user.is_active,
+            user.is_staff,
+            user.is_superuser,
+            frozenset(user.get_all_permissions()) if user.is_active else frozenset(),
+        )
+        kept = self.__dict__.setdefault("_sidebar_permissions", {})
+        allowed = kept.get(key)
+        if allowed is None:
+            if len(kept) >= 100:
+                kept.clear()
+            allowed = kept[key] = [
+                [
+                    bool(item["permission"](request))
+                    if getattr(item.get("permission"), "by_permissions", False)
+                    else None
+                    for item in group["items"]
+                ]
+                for group in _sidebar_groups()
+            ]
+        return allowed
 
 
 def _unfold_config(settings_name):

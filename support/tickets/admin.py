@@ -290,6 +290,19 @@ def copied_in_members(ticket):
     return members
 
 
+def conversation_of(ticket):
+    """The ticket's messages with their authors, each with its attachments as `files`
+    ({"pk", "name", "size"}, what the page shows of them), in one query."""
+    files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
+        entry=JSONObject(pk="pk", name="name", size="size")
+    )
+    return list(
+        ticket.messages.select_related("author")
+        .annotate(files=ArraySubquery(files))
+        .defer("search_vector")
+    )
+
+
 class TicketChangeForm(forms.ModelForm):
     """The ticket page: a reply box (Send reply / Add internal note, then set status to…) and
     the ticket's properties. Nothing here writes: the admin hands the values to services."""
@@ -563,9 +576,9 @@ class TicketAdmin(ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj else TicketAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            return form
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = self.change_form_class(request, obj, change, kwargs)
         context = getattr(request, "_bo_customer", None) or {}
         return functools.partial(
             form,
@@ -573,6 +586,29 @@ class TicketAdmin(ModelAdmin):
             services=context.get("services"),
             kept_choices=request.method == "GET",
         )
+
+    def change_form_class(self, request, obj, change, kwargs):
+        """The ticket page's form class, built once per process for each set of permissions
+        (they decide the "related" links beside the dropdowns and whether fields may be
+        changed; nothing here depends on the ticket): what varies between tickets is the
+        form's instance, not its class."""
+        user = request.user
+        key = (
+            change,
+            tuple(kwargs.get("fields") or ()),
+            set(kwargs) <= {"form", "fields"},
+            user.is_superuser,
+            frozenset(user.get_all_permissions()),
+        )
+        if not key[2]:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kept = self.__dict__.setdefault("_change_forms", {})
+        form = kept.get(key)
+        if form is None:
+            if len(kept) >= 100:
+                kept.clear()
+            form = kept[key] = super().get_form(request, obj, change=change, **kwargs)
+        return form
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -840,14 +876,7 @@ class TicketAdmin(ModelAdmin):
         ticket = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if ticket is not None:
-            files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
-                entry=JSONObject(pk="pk", name="name", size="size")
-            )
-            conversation = list(  # 1 query: the messages, their authors and attachments
-                ticket.messages.select_related("author")
-                .annotate(files=ArraySubquery(files))
-                .defer("search_vector")
-            )
+            conversation = conversation_of(ticket)
             extra_context["conversation"] = conversation
             extra_context["last_message_id"] = conversation[-1].pk if conversation else 0
             extra_context["timeline"] = ticket.events.select_related("actor")
@@ -865,6 +894,13 @@ class TicketAdmin(ModelAdmin):
         if form is not None and not add:
             form.initial.setdefault("last_seen_message", context.get("last_message_id", 0))
             context["collision"] = getattr(form, "collision", [])
+            if not context.get("inline_admin_formsets"):
+                # The page's scripts and styles, merged once per form class (change_form_class
+                # keeps the classes): merging them costs more than the page's own template.
+                kept = self.__dict__.setdefault("_kept_media", {})
+                if type(form) not in kept:
+                    kept[type(form)] = mark_safe(str(context["media"]))  # noqa: S308 (Django's)
+                context["media"] = kept[type(form)]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

@@ -19,9 +19,9 @@ import time
 from functools import reduce
 from operator import and_
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
@@ -39,9 +39,16 @@ def vector_of(*texts):
     from support.kb.search import character_pairs
 
     text = "\n".join(filter(None, texts)).replace("\x00", "")
-    return SearchVector(Value(character_pairs(text)), config="simple") + SearchVector(
-        Value(text), config="english"
-    )
+    # What SearchVector(Value(pairs), config="simple") + SearchVector(Value(text), config=
+    # "english") writes, as plain SQL: every ticket and message is written with one, and
+    # Django takes longer to compile that expression than the rest of a ticket's INSERT.
+    return RawSQL(VECTOR_SQL, (character_pairs(text), text), output_field=SearchVectorField())
+
+
+VECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, COALESCE(%s, '')) "
+    "|| to_tsvector('english'::regconfig, COALESCE(%s, ''))"
+)
 
 
 def text_query(term):

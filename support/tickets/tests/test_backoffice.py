@@ -349,6 +349,24 @@ def test_staff_land_in_the_back_office_and_customers_on_their_dashboard(client, 
     assert response.status_code == 302 and response["Location"] == "/"
 
 
+def test_the_sidebar_follows_each_persons_permissions_at_once(client, agent, engineer, ticket):
+    from django.contrib.auth.models import Permission
+
+    def links(person):
+        client.force_login(person)
+        page = client.get(change_url(ticket)).content.decode()
+        return set(re.findall(r'href="(/admin/[a-z_]+/[a-z_]+/)"', page))
+
+    groups = "/admin/auth/group/"
+    assert not agent.has_perm("auth.view_group")
+    agents_links = links(agent)
+    assert groups not in agents_links and "/admin/tickets/ticket/" in agents_links
+    agent.user_permissions.add(Permission.objects.get(codename="view_group"))
+    assert links(agent) == agents_links | {groups}  # the same process, kept answers or not
+    engineers_links = links(engineer)
+    assert engineers_links == links(engineer)
+
+
 def test_customer_pages_point_staff_to_the_back_office(agent_client):
     page = agent_client.get(reverse("tickets:list")).content.decode()
     assert "You work in the back office" in page and 'href="/admin/"' in page

@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Service
+from portal.templatetags.backoffice import FragmentNode
 from support.status.models import Component, Incident, IncidentStatus
 from support.status.tests.conftest import open_incident
 from support.surveys.models import CsatResponse, CsatSurvey
 from support.tickets import services
-from support.tickets.admin import TicketChangeForm
+from support.tickets.admin import TicketChangeForm, conversation_of
 from support.tickets.models import Category, Macro, Team
 from support.tickets.templatetags import ticket_page
 
@@ -40,13 +41,10 @@ def page(client, ticket, language="en"):
 
 def unfolds_own(client, ticket, monkeypatch, language="en"):
     """The page as unfold draws it, every dropdown and the copied-in people from the
-    fields' own queries."""
+    fields' own queries, the object tools and the reply box drawn afresh."""
     with monkeypatch.context() as patched:
-        patched.setattr(
-            ticket_page.PropertiesNode,
-            "render",
-            lambda self, context: self.nodelist.render(context),
-        )
+        for node in (ticket_page.PropertiesNode, ticket_page.ObjectToolsNode, FragmentNode):
+            patched.setattr(node, "render", lambda self, context: self.nodelist.render(context))
         draws_everything = TicketChangeForm.__init__
 
         def unkept(self, *args, kept_choices=False, **kwargs):
@@ -151,3 +149,70 @@ def test_the_customer_panel_follows_services_incidents_and_answers_at_once(
     survey = CsatSurvey.objects.create(ticket=ticket, person=owner)
     CsatResponse.objects.create(survey=survey, rating=2)
     assert "2/5" in page(client, ticket)
+
+
+# The conversation and the timeline, as the template's loops drew them before they were drawn
+# in one pass (templatetags/ticket_page.py).
+LOOPS = """{% load i18n portal_tags %}{% for message in conversation %}
+        <li class="{% if message.internal %}bo-internal{% else %}bo-public{% endif %}" id="message-{{ message.pk }}">
+          <p class="bo-message-meta">
+            {% if message.internal %}<span class="bo-label bo-label-note">{% translate "Internal note — staff only" %}</span>{% else %}<span class="bo-label bo-label-public">{% translate "Public reply" %}</span>{% endif %}
+            <strong>{{ message.author.display_name|default:"—" }}</strong>{% if message.author and message.author.is_staff %} <span class="bo-muted">({% translate "staff" %})</span>{% endif %}
+            <span class="bo-muted">{{ message.created_at|date:"DATETIME_FORMAT" }} · {{ message.get_channel_display }}</span>
+          </p>
+          <div class="bo-message-body">{{ message.body|markdown }}</div>
+          {% for attachment in message.attachments.all %}
+            <p><a href="{% url 'admin:tickets_ticket_attachment' original.pk attachment.pk %}">{{ attachment.name }}</a> ({{ attachment.size|filesizeformat }})</p>
+          {% endfor %}
+        </li>
+        {% endfor %}|{% for event in timeline %}<li><span class="bo-muted">{{ event.created_at|date:"SHORT_DATETIME_FORMAT" }}</span> {{ event.describe }}{% if event.actor %} — {{ event.actor.display_name }}{% endif %}</li>{% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize(("language", "zone"), [("en", "UTC"), ("zh-hans", "Asia/Shanghai")])
+def test_the_conversation_and_timeline_are_what_the_loops_drew(
+    worked_ticket, agent, owner, language, zone
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from support.tickets.models import Message
+
+    def log(name, size):
+        return SimpleUploadedFile(name, b"x" * size, content_type="text/plain")
+
+    ticket = worked_ticket
+    services.add_reply(
+        ticket,
+        author=owner,
+        body="Logs <b>attached</b> & **more**",
+        attachments=[log("a<1>.txt", 10)],
+    )
+    services.add_reply(
+        ticket,
+        author=agent,
+        body="Looking \u4e2d\u6587",
+        internal=True,
+        attachments=[log("big.log", 3_000_000), log("b.txt", 1)],
+    )
+    Message.objects.create(ticket=ticket, author=None, body="From an address we don't know")
+    timeline = list(ticket.events.select_related("actor"))
+    with translation.override(language), timezone.override(zone):
+        old = Template(LOOPS).render(
+            Context(
+                {
+                    "conversation": list(
+                        ticket.messages.select_related("author").prefetch_related("attachments")
+                    ),
+                    "timeline": timeline,
+                    "original": ticket,
+                }
+            )
+        )
+        new = (
+            ticket_page.conversation_items(conversation_of(ticket), ticket)
+            + "|"
+            + ticket_page.timeline_items(timeline)
+        )
+    assert new == old
+    assert ">big.log</a> (2.9\xa0MB)" in new and "bo-internal" in new
