@@ -213,6 +213,13 @@ class PlainChoiceIterator(ModelChoiceIterator):
     (DECLARE, FETCH, CLOSE: three round trips, and a held cursor) for a handful of rows.
     The customer's form and the back office's ticket page use it."""
 
+    def __init__(self, field):
+        self.field = field  # the queryset is read when iterated (see LazyQueryset)
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
@@ -220,11 +227,30 @@ class PlainChoiceIterator(ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class PlainModelChoiceField(forms.ModelChoiceField):
+class LazyQueryset:
+    """A field whose queryset is built when something first reads it (drawing the choices,
+    checking a value), from `build_queryset` set by the form: a sent form that leaves the
+    field empty never builds it."""
+
+    build_queryset = None
+
+    def _get_queryset(self):
+        if self._queryset is None and self.build_queryset is not None:
+            self._queryset = self.build_queryset()
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
+
+    def build_later(self, build):
+        self.build_queryset, self._queryset = build, None
+        self.widget.choices = self.choices  # an iterator over this field, not the class's
+
+
+class PlainModelChoiceField(LazyQueryset, forms.ModelChoiceField):
     iterator = PlainChoiceIterator
 
 
-class PlainModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+class PlainModelMultipleChoiceField(LazyQueryset, forms.ModelMultipleChoiceField):
     iterator = PlainChoiceIterator
 
     def clean(self, value):
@@ -333,11 +359,13 @@ class TicketForm(forms.Form):
         self.organization = organization
         self.user = user
         self.fields["priority"].choices = functools.cache(lambda: priority_choices(organization))
-        self.fields["service"].queryset = organization.services.filter(is_active=True)
-        self.fields["cc"].queryset = (
-            User.objects.filter(memberships__organization=organization, is_active=True)
-            .exclude(pk=user.pk)
-            .order_by("full_name", "email")
+        self.fields["service"].build_later(lambda: organization.services.filter(is_active=True))
+        self.fields["cc"].build_later(
+            lambda: (
+                User.objects.filter(memberships__organization=organization, is_active=True)
+                .exclude(pk=user.pk)
+                .order_by("full_name", "email")
+            )
         )
         if not re.fullmatch(r"[A-Za-z0-9_\-]{20,64}", str(self.data.get("form_token", ""))):
             self.initial["form_token"] = secrets.token_urlsafe(24)

@@ -2,7 +2,8 @@
 
 A change to a ticket says what to send with `later()`: one Notification row in the
 change's own transaction, nothing rendered. `send_pending()` (a django-q2 task, queued
-after commit and run every minute) works out the recipients, renders each email in the
+after commit or, opening a ticket with the database broker, in the same statement; and run
+every minute) works out the recipients, renders each email in the
 recipient's language and time zone into the outbox and deletes the row, in one
 transaction: a lost task or a dead worker delays the emails, never loses them.
 
@@ -22,7 +23,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.utils import timezone
 
 from accounts.staff_groups import AGENTS, ENGINEERS
 from portal.emails import build_email_to_user
@@ -202,17 +204,48 @@ def row(ticket, *emails, message=None, by=None, **context):
 def later_many(rows):
     """Store notifications (one INSERT) and have them written after commit."""
     rows = Notification.objects.bulk_create(rows)
-    if rows and not any(
-        callback is schedule_sending for _s, callback, *_r in connection.run_on_commit
-    ):
-        transaction.on_commit(schedule_sending)
+    if rows:
+        send_after_commit()
     return rows
 
 
-def schedule_sending():
+def schedule_sending(broker=None):
     from django_q.tasks import async_task
 
-    async_task("support.tickets.notify.send_pending", task_name="write ticket emails")
+    options = {"broker": broker} if broker else {}
+    async_task("support.tickets.notify.send_pending", task_name="write ticket emails", **options)
+
+
+class KeptPackage:
+    """A stand-in broker for async_task: keeps the signed task it is handed."""
+
+    def __init__(self, list_key):
+        self.list_key, self.package = list_key, None
+
+    def enqueue(self, package):
+        self.package = package
+        return "with the change's rows"  # for django-q2's log line
+
+
+def sending_row():
+    """The task that writes the emails as an unsaved row of django-q2's ORM broker queue, for
+    the caller to INSERT with its Notification (portal/inserts.py): the worker then sees both
+    or neither, and the request saves a round trip. None with another broker (Redis) or when
+    tasks run at once (tests): then `schedule_sending` after commit, as `later_many` does."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    if Conf.SYNC or Conf.ORM != DEFAULT_DB_ALIAS or Conf.BROKER_CLASS or Conf.IRON_MQ or Conf.SQS:
+        return None  # not django-q2's database broker on the database written to
+    kept = KeptPackage(Conf.CLUSTER_NAME)
+    schedule_sending(broker=kept)
+    return OrmQ(key=kept.list_key, payload=kept.package, lock=timezone.now())
+
+
+def send_after_commit():
+    """Queue the task after commit, once a transaction (see later_many)."""
+    if not any(callback is schedule_sending for _s, callback, *_r in connection.run_on_commit):
+        transaction.on_commit(schedule_sending)
 
 
 SEND_BATCH = 100  # rows a transaction: a long run of emails commits as it goes

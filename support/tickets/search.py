@@ -15,15 +15,14 @@ SQLite: substring matching.
 
 import functools
 import re
+import time
 from functools import reduce
 from operator import and_
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
-
-from portal.fastcache import Recent
 
 REFERENCE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{4,5}")
 REFERENCE_START = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{0,4}")
@@ -40,9 +39,16 @@ def vector_of(*texts):
     from support.kb.search import character_pairs
 
     text = "\n".join(filter(None, texts)).replace("\x00", "")
-    return SearchVector(Value(character_pairs(text)), config="simple") + SearchVector(
-        Value(text), config="english"
-    )
+    # What SearchVector(Value(pairs), config="simple") + SearchVector(Value(text), config=
+    # "english") writes, as plain SQL: every ticket and message is written with one, and
+    # Django takes longer to compile that expression than the rest of a ticket's INSERT.
+    return RawSQL(VECTOR_SQL, (character_pairs(text), text), output_field=SearchVectorField())
+
+
+VECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, COALESCE(%s, '')) "
+    "|| to_tsvector('english'::regconfig, COALESCE(%s, ''))"
+)
 
 
 def text_query(term):
@@ -111,22 +117,28 @@ def search_tickets_counted(queryset, raw, *, public_only=False, newest=None):
 
 
 NEAR = 10_000  # the newest tickets a capped search looks through first
-window = Recent(300)
+NEAR_SECONDS = 300
 
 
-def near_start():
-    """The number of the NEAR-th newest ticket (None with fewer tickets), worked out at most
-    every five minutes: a stale one only makes the window wider."""
+class NearStart:
+    """The number of the NEAR-th newest ticket (None with fewer tickets), learnt by a capped
+    search that looks through every ticket (in the same query) and kept five minutes in this
+    process: a stale one only makes the window wider."""
 
-    def start():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM tickets_ticket ORDER BY id DESC OFFSET %s LIMIT 1", [NEAR - 1]
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
+    def __init__(self):
+        self.forget()
 
-    return window.get("near", start)
+    def forget(self):
+        self.start, self.until = None, 0.0
+
+    def known(self):
+        return time.monotonic() < self.until
+
+    def learn(self, start):
+        self.start, self.until = start, time.monotonic() + NEAR_SECONDS
+
+
+near = NearStart()
 
 
 def matching_ids(term, *, public_only=False, newest=None):
@@ -140,22 +152,36 @@ def matching_ids(term, *, public_only=False, newest=None):
     `newest` are found there, they are the newest of all, and the count is None (more than
     `newest`); else every ticket is searched, in the same query (PostgreSQL reads a CTE
     only when asked). Plain index scans are off for it: the planner, misjudging what a
-    word costs to check, would rather walk the window's rows and read each one's vector."""
+    word costs to check, would rather walk the window's rows and read each one's vector.
+    Where the NEAR newest begin is learnt by a capped search that looked through every
+    ticket, in its query (so no search ever needs a query more)."""
+    from .models import Ticket
+
     everything = matching_sql(term, public_only=public_only)
     if everything is None:
         return None, 0
     sql, params = everything
     limit = f"LIMIT {int(newest)}" if newest else ""
-    since = near_start() if newest else None
+    since = near.start if newest and near.known() else None
     with connection.cursor() as cursor:
         if since is None:
+            learn = newest and not near.known()
+            edge = (
+                f"(SELECT id FROM {Ticket._meta.db_table} ORDER BY id DESC "
+                f"OFFSET {int(NEAR) - 1} LIMIT 1)"
+                if learn
+                else "NULL"
+            )
             cursor.execute(
                 f"WITH found (id) AS MATERIALIZED ({sql}) "
                 "SELECT (SELECT count(*) FROM found), "
                 "(SELECT string_agg(id::text, ',') FROM "
-                f"(SELECT id FROM found ORDER BY id DESC {limit}) AS newest)",
+                f"(SELECT id FROM found ORDER BY id DESC {limit}) AS newest), {edge}",
                 params,
             )
+            count, ids, start = cursor.fetchone()
+            if learn:
+                near.learn(start)
         else:
             near_sql, near_params = matching_sql(term, public_only=public_only, since=since)
             # One round trip: the setting lasts for this statement's implicit transaction
@@ -175,7 +201,7 @@ def matching_ids(term, *, public_only=False, newest=None):
                 [*near_params, *params],
             )
             cursor.nextset()
-        count, ids = cursor.fetchone()
+            count, ids = cursor.fetchone()
     return ids or "", count
 
 

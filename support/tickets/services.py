@@ -2,6 +2,7 @@
 so the timeline, the SLA clock and the notifications stay right whoever acts."""
 
 import copy
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db.models import OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
+from portal.inserts import insert_together
 from support.oncall import paging
 
 from . import notify, sla
@@ -94,6 +96,11 @@ def default_team(tier=1):
 def save_attachments(ticket, message, files, by):
     """Store files (already checked for size and type by the caller) under safe names;
     one INSERT for all of them."""
+    Attachment.objects.bulk_create(attachment_rows(ticket, message, files, by))
+
+
+def attachment_rows(ticket, message, files, by):
+    """The files stored, and their rows still to INSERT."""
     rows = []
     for upload in files:
         name = safe_filename(upload.name)  # shown whole; stored under a name short in bytes
@@ -107,7 +114,7 @@ def save_attachments(ticket, message, files, by):
         )
         attachment.file.save(storage_filename(name), upload, save=False)
         rows.append(attachment)
-    Attachment.objects.bulk_create(rows)
+    return rows
 
 
 def open_ticket(
@@ -156,9 +163,12 @@ def open_ticket(
         last_activity_at=now,
     )
     apply_policy(ticket)
+    # Most tickets are one statement (see _open), which commits alone; anything more, or an
+    # outer transaction (a savepoint, so that a taken reference can be tried again), is atomic.
+    alone = not (cc or service or priority == Priority.P0 or connection.in_atomic_block)
     for _attempt in range(10):
         try:
-            with transaction.atomic():
+            with nullcontext() if alone else transaction.atomic():
                 _open(ticket, cc, attachments, now)
             return ticket
         except IntegrityError:
@@ -171,33 +181,49 @@ def open_ticket(
 
 
 def _open(ticket, cc, attachments, now):
-    """The writes of open_ticket, in its transaction: a taken reference rolls all of them back
-    (no savepoint around the INSERT: the submit stays a handful of queries)."""
-    ticket.save()
-    requester = ticket.requester
-    if cc:
-        members = set(ticket.organization.memberships.values_list("user_id", flat=True))
-        copied = {person.pk for person in cc if person.pk in members} - {requester.pk}
-        Ticket.cc.through.objects.bulk_create(
-            Ticket.cc.through(ticket_id=ticket.pk, user_id=pk) for pk in sorted(copied)
-        )
-    message = Message.objects.create(
+    """The writes of open_ticket: the ticket, its first message, their attachments, the
+    timeline entry, the stored emails and (with django-q2's database queue) the task that
+    writes them go in one statement (portal/inserts.py), so a taken reference writes nothing;
+    then what only some tickets need, in open_ticket's transaction."""
+    message = Message(
         ticket=ticket,
-        author=requester,
+        author=ticket.requester,
         body=ticket.description,
         channel=ticket.channel,
         created_at=now,
     )
-    save_attachments(ticket, message, attachments, ticket.created_by)
-    record(ticket, Kind.CREATED, ticket.created_by, channel=ticket.channel)
-    join_ongoing_incident(ticket)
-    notify.later(
+    created = TimelineEvent(
+        ticket=ticket, kind=Kind.CREATED, actor=ticket.created_by, data={"channel": ticket.channel}
+    )
+    emails = notify.row(
         ticket,
         ("received", "requester"),
         ("received", "other_customers"),
         ("staff_new", "team"),
         message=message,
     )
+    task = notify.sending_row()
+    files = attachment_rows(ticket, message, attachments, ticket.created_by)
+    searchable = (ticket, message)
+    for row in searchable:
+        row.set_search_vector()
+    try:
+        insert_together([ticket, message, *files, created, emails, *([task] if task else [])])
+    except IntegrityError:  # a taken reference or a form sent twice: the files go too
+        for row in files:
+            row.file.delete(save=False)
+        raise
+    for row in searchable:
+        row.__dict__.pop("search_vector", None)  # an SQL expression until read again
+    if task is None:
+        notify.send_after_commit()
+    if cc:
+        members = set(ticket.organization.memberships.values_list("user_id", flat=True))
+        copied = {person.pk for person in cc if person.pk in members} - {ticket.requester_id}
+        Ticket.cc.through.objects.bulk_create(
+            Ticket.cc.through(ticket_id=ticket.pk, user_id=pk) for pk in sorted(copied)
+        )
+    join_ongoing_incident(ticket)
     if ticket.priority == Priority.P0:
         paging.page_new_p0(ticket)
 

@@ -124,6 +124,16 @@ def test_double_submit_creates_one_ticket(owner_client):
     assert first["Location"] == second["Location"] == Ticket.objects.get().get_absolute_url()
 
 
+def test_a_form_sent_twice_with_a_file_stores_the_file_once(owner_client, settings):
+    for _time in range(2):
+        data = new_ticket_data(attachments=upload("log.txt", b"502 at 09:14"))
+        response = owner_client.post("/tickets/new/", data)
+        assert response["Location"] == Ticket.objects.get().get_absolute_url()
+    attachment = Attachment.objects.get()
+    stored = [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+    assert stored == [settings.MEDIA_ROOT / attachment.file.name]
+
+
 def test_fields_customers_may_not_set_are_ignored(owner_client, outsider, staff_user):
     other_org = outsider.memberships.get().organization
     owner_client.post(

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import make_user
 from support.tickets import queues, services
 from support.tickets.models import Message, Ticket
-from support.tickets.search import matching_sql, search_tickets, window
+from support.tickets.search import matching_sql, near, search_tickets
 
 from .conftest import bulk_tickets
 
@@ -143,7 +143,7 @@ def test_search_uses_the_indexes(tickets, organization, owner, term):
 def test_search_queries_do_not_grow_with_tickets(agent_client, organization, owner, tickets):
     def count(term):
         queues.recent.forget()  # the views' counts worked out afresh each time
-        window.forget()  # and where the newest tickets begin
+        near.forget()  # and where the newest tickets begin
         with CaptureQueriesContext(connection) as captured:
             assert agent_client.get(LIST, {"q": term}).status_code == 200
         return len(captured)
@@ -184,7 +184,7 @@ def test_a_broad_search_lists_the_newest_matches_and_says_there_are_more(
 
 
 @pytest.fixture
-def small_limits(monkeypatch):
+def small_limits(monkeypatch, agent_client):
     """A search lists its newest 5 matches, looked for first among the newest `near` tickets."""
     from support.tickets import admin as ticket_admin
     from support.tickets import search
@@ -192,11 +192,13 @@ def small_limits(monkeypatch):
     monkeypatch.setattr(ticket_admin, "SEARCH_LIST_LIMIT", 5)
 
     def near(count):
+        """The newest `count` tickets first, from the next search on."""
         monkeypatch.setattr(search, "NEAR", count)
-        search.window.forget()
+        search.near.forget()
+        agent_client.get(LIST, {"q": "Generated"})  # learns where they begin
 
     yield near
-    search.window.forget()
+    search.near.forget()
 
 
 def test_the_newest_matches_are_found_among_the_newest_tickets_first(
