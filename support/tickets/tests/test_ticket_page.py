@@ -34,8 +34,10 @@ def normalised(html):
 
 
 def page(client, ticket, language="en"):
+    """The page in `language`, which must be the reader's saved one (it wins over the browser's)."""
     response = client.get(change_url(ticket), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
+    assert f'lang="{language}"' in response.content.decode()
     return normalised(response.content.decode())
 
 
@@ -77,6 +79,8 @@ def worked_ticket(ticket, agent, owner, member):
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_page_is_what_unfold_draws(client, agent, worked_ticket, monkeypatch, language):
+    agent.language = language
+    agent.save(update_fields=["language"])
     client.force_login(agent)
     expected = unfolds_own(client, worked_ticket, monkeypatch, language)
     page(client, worked_ticket, language)  # keeps the panel and the choices
@@ -149,6 +153,27 @@ def test_the_customer_panel_follows_services_incidents_and_answers_at_once(
     survey = CsatSurvey.objects.create(ticket=ticket, person=owner)
     CsatResponse.objects.create(survey=survey, rating=2)
     assert "2/5" in page(client, ticket)
+
+
+def test_the_customer_panel_names_components_and_incidents_in_the_readers_language(
+    client, agent, ticket
+):
+    agent.language = "zh-hans"
+    agent.save(update_fields=["language"])
+    client.force_login(agent)
+    service = Service.objects.create(organization=ticket.organization, name="web01", kind="vps")
+    component = Component.objects.create(
+        name="Web servers", name_zh_hans="网站服务器", slug="web-zh"
+    )
+    component.services.add(service)
+    open_incident([component], name="Web servers unreachable", name_zh_hans="网站服务器无法访问")
+    shown = page(client, ticket, "zh-hans")
+    assert "网站服务器：" in shown or "网站服务器:" in shown
+    assert "网站服务器无法访问" in shown
+    agent.language = "en"
+    agent.save(update_fields=["language"])
+    english = page(client, ticket)
+    assert "Web servers: Partial outage" in english and "Web servers unreachable" in english
 
 
 # The conversation and the timeline, as the template's loops drew them before they were drawn
