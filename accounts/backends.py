@@ -89,22 +89,20 @@ class StaffGroupsBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
     def get_user_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if user_obj.is_superuser:
-            return super().get_user_permissions(user_obj, obj)
-        if not hasattr(user_obj, "_user_perm_cache"):
-            self._read_permissions(user_obj)
-        return user_obj._user_perm_cache
+        return self._permissions(user_obj, obj, "_user_perm_cache", super().get_user_permissions)
 
     def get_group_permissions(self, user_obj, obj=None):
+        return self._permissions(user_obj, obj, "_group_perm_cache", super().get_group_permissions)
+
+    def _permissions(self, user_obj, obj, kept, djangos):
+        """Django's answer for superusers; else both kinds, read once (_read_permissions)."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if user_obj.is_superuser:
-            return super().get_group_permissions(user_obj, obj)
-        if not hasattr(user_obj, "_group_perm_cache"):
+            return djangos(user_obj, obj)
+        if not hasattr(user_obj, kept):
             self._read_permissions(user_obj)
-        return user_obj._group_perm_cache
+        return getattr(user_obj, kept)
 
     def _read_permissions(self, user_obj):
         """The person's own permissions and their groups' (with the groups' names) in one
