@@ -73,19 +73,22 @@ def test_ctrl_c_stops_the_web_server_and_the_cluster_within_10_seconds(tmp_path)
     }
     environment.pop("SITE_URL", None)
     environment.pop("PORT_BIND", None)
+    # Its output goes to a file, as to a terminal: a pipe nobody reads would fill up and
+    # block the script's own last words.
+    output = tmp_path / "run.log"
     script = subprocess.Popen(
         ["scripts/run"],
         cwd=settings.BASE_DIR,
         env=environment,
         start_new_session=True,  # a terminal of its own: Ctrl-C goes to its process group
-        stdout=subprocess.PIPE,
+        stdout=output.open("wb"),
         stderr=subprocess.STDOUT,
     )
     processes = {}
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert script.poll() is None, script.stdout.read().decode()
+            assert script.poll() is None, output.read_text(errors="replace")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
                     pass
@@ -105,13 +108,19 @@ def test_ctrl_c_stops_the_web_server_and_the_cluster_within_10_seconds(tmp_path)
 
         os.killpg(script.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         started = time.monotonic()
-        script.wait(timeout=15)
+        try:
+            script.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                "still running 15 s after Ctrl-C:\n" + output.read_text(errors="replace")[-4000:]
+            )
         while any(alive(pid) for pid in processes) and time.monotonic() - started < 15:
             time.sleep(0.1)
         stopped_after = time.monotonic() - started
         left = {pid: processes[pid] for pid in processes if alive(pid)}
         assert not left, left
         assert stopped_after < 10
+        assert "has stopped" in output.read_text(), "the cluster was killed, not stopped"
     finally:
         if script.poll() is None:
             os.killpg(script.pid, signal.SIGKILL)
