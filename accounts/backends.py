@@ -3,13 +3,12 @@ groups' permissions and the person's own: the back office asks for all of them o
 page (the sidebar's links, the reports' scope), and one query per request is enough. The signed-in
 person is read with their memberships and organisations, in one query too."""
 
-import functools
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db import connections
 from django.db.models import CharField, Value
+
+from portal.kept_sql import KeptQuery
 
 from .models import Membership, Organization
 
@@ -18,7 +17,8 @@ def attnames(model):
     return [field.attname for field in model._meta.concrete_fields]
 
 
-def person_query(user_id):
+@KeptQuery
+def person_rows(user_id):
     """The person's row once per membership (once with none), each with the membership's and
     its organisation's columns; memberships ordered as memberships_with_organizations()."""
     user_model = get_user_model()
@@ -31,31 +31,6 @@ def person_query(user_id):
             *(f"memberships__organization__{name}" for name in attnames(Organization)),
         )
     )
-
-
-@functools.cache
-def plain_person_sql(vendor):
-    """person_query's SQL, when its values need no conversion from the database's (true of
-    PostgreSQL): run as it is, it costs a fraction of building it each time."""
-    query = person_query(0)
-    compiler = query.query.get_compiler(using=query.db)
-    sql, params = compiler.as_sql()
-    if compiler.get_converters([column for column, _sql, _alias in compiler.select]):
-        return None
-    if list(params) != [0]:
-        return None
-    return sql
-
-
-def person_rows(user_id):
-    user_model = get_user_model()
-    connection = connections[user_model._default_manager.db]
-    sql = plain_person_sql(connection.vendor)
-    if sql is None:
-        return list(person_query(user_id))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        return cursor.fetchall()
 
 
 class StaffGroupsBackend(ModelBackend):
@@ -107,13 +82,7 @@ class StaffGroupsBackend(ModelBackend):
     def _read_permissions(self, user_obj):
         """The person's own permissions and their groups' (with the groups' names) in one
         query: a group's rows carry its name, the person's own rows none."""
-        groups = Group.objects.filter(user=user_obj).values_list(
-            "name", "permissions__content_type__app_label", "permissions__codename"
-        )
-        own = Permission.objects.filter(user=user_obj).values_list(
-            Value(None, output_field=CharField()), "content_type__app_label", "codename"
-        )
-        rows = list(groups.union(own, all=True))
+        rows = permission_rows(user_obj.pk)
         user_obj._staff_group_names = {name for name, _app, _codename in rows if name is not None}
         user_obj._group_perm_cache = {
             f"{app}.{codename}" for name, app, codename in rows if name is not None and codename
@@ -121,6 +90,19 @@ class StaffGroupsBackend(ModelBackend):
         user_obj._user_perm_cache = {
             f"{app}.{codename}" for name, app, codename in rows if name is None
         }
+
+
+@KeptQuery
+def permission_rows(user_id):
+    """(group name, app label, codename) of the person's groups' permissions, then (None,
+    app label, codename) of their own."""
+    groups = Group.objects.filter(user=user_id).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    own = Permission.objects.filter(user=user_id).values_list(
+        Value(None, output_field=CharField()), "content_type__app_label", "codename"
+    )
+    return groups.union(own, all=True)
 
 
 def staff_group_names(user):

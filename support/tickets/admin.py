@@ -26,6 +26,7 @@ from unfold.views import ChangeList
 
 from accounts.models import Membership, User
 from portal.dates import format_datetime, format_relative
+from portal.kept_sql import KeptQuery
 from portal.markdown import render_markdown
 from support.oncall import paging
 from support.oncall.admin import oncall_summary
@@ -41,6 +42,7 @@ from .models import (
     Category,
     Holiday,
     Macro,
+    Message,
     Priority,
     SlaPolicy,
     Team,
@@ -278,10 +280,7 @@ def copied_in_members(ticket):
     """The requester's colleagues, each marked if copied in, in one query; the ticket's own
     list of copied-in people is set from it (those who left the organisation aren't shown
     either way), so showing the form asks nothing more."""
-    copied = Ticket.cc.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
-    members = list(
-        ticket.organization.members.exclude(pk=ticket.requester_id).annotate(copied=Exists(copied))
-    )
+    members = colleagues_marked_if_copied(ticket.organization_id, ticket.requester_id, ticket.pk)
     cc = ticket.cc.all()
     cc._result_cache, cc._prefetch_done = [person for person in members if person.copied], True
     ticket._prefetched_objects_cache = {
@@ -291,14 +290,33 @@ def copied_in_members(ticket):
     return members
 
 
+@KeptQuery
+def colleagues_marked_if_copied(organization_id, requester_id, ticket_id):
+    copied = Ticket.cc.through.objects.filter(ticket_id=ticket_id, user_id=OuterRef("pk"))
+    return (
+        User.objects.filter(organizations=organization_id)
+        .exclude(pk=requester_id)
+        .annotate(copied=Exists(copied))
+    )
+
+
 def conversation_of(ticket):
     """The ticket's messages with their authors, each with its attachments as `files`
     ({"pk", "name", "size"}, what the page shows of them), in one query."""
+    messages_ = messages_with_files(ticket.pk)
+    for message in messages_:
+        message.ticket = ticket
+    return messages_
+
+
+@KeptQuery
+def messages_with_files(ticket_id):
     files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
         entry=JSONObject(pk="pk", name="name", size="size")
     )
-    return list(
-        ticket.messages.select_related("author")
+    return (
+        Message.objects.filter(ticket_id=ticket_id)
+        .select_related("author")
         .annotate(files=ArraySubquery(files))
         .defer("search_vector")
     )
@@ -320,6 +338,24 @@ TIMELINE_ENTRIES = (
         )
     )
 )
+
+
+def ticket_page_tickets():
+    """Only what the page shows beside the ticket's own fields: PostgreSQL spends longer
+    planning each further join (the tickets table has many indexes) than reading a row; the
+    page needs no other related row (a merge or an incident link is read if set)."""
+    return Ticket.objects.select_related("organization__account_manager", "requester").defer(
+        "search_vector"
+    )
+
+
+@KeptQuery
+def ticket_with_timeline(ticket_id):
+    return (
+        ticket_page_tickets()
+        .annotate(timeline_entries=ArraySubquery(TIMELINE_ENTRIES))
+        .filter(pk=ticket_id)
+    )
 
 
 def timeline_of(ticket):
@@ -696,20 +732,15 @@ class TicketAdmin(ModelAdmin):
         cached = getattr(request, "_bo_ticket", None)
         if cached is not None and str(cached.pk) == str(object_id):
             return cached
-        # Only what the page shows beside the ticket's own fields: PostgreSQL spends longer
-        # planning each further join (the tickets table has many indexes) than reading a row;
-        # the page needs no other related row (a merge or an incident link is read if set).
-        queryset = (
-            self.get_queryset(request)
-            .select_related("organization__account_manager", "requester")
-            .defer("search_vector")
-        )
-        if request.method == "GET":  # the page's timeline in the same query
-            queryset = queryset.annotate(timeline_entries=ArraySubquery(TIMELINE_ENTRIES))
         try:
-            request._bo_ticket = queryset.get(pk=int(object_id))
-        except (ValueError, Ticket.DoesNotExist):
+            ticket_id = int(object_id)
+        except ValueError:
             return None
+        if request.method == "GET":  # the page's timeline in the same query
+            found = ticket_with_timeline(ticket_id)
+        else:
+            found = list(ticket_page_tickets().filter(pk=ticket_id))
+        request._bo_ticket = found[0] if found else None
         return request._bo_ticket
 
     def action_checkbox(self, obj):

@@ -7,6 +7,7 @@ agents open many tickets of the same customer in a row."""
 from django.db import connection
 from django.db.models import Prefetch, Q
 
+from portal.kept_sql import KeptQuery
 from support.status.models import Component, Incident
 from support.surveys.models import CsatResponse
 
@@ -16,22 +17,7 @@ from .models import Ticket
 
 def customer_context(ticket):
     organization = ticket.organization  # with account_manager, selected by the caller
-    shown = ("pk", "reference", "subject", "status", "priority", "merged_into_id")
-    recent = (  # through the index of open tickets by requester
-        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES, requester_id=ticket.requester_id)
-        .exclude(pk=ticket.pk)
-        .only(*shown, "last_activity_at")
-        .order_by("-last_activity_at")[:5]
-    )
-    merged = Ticket.objects.filter(merged_into_id=ticket.pk).only(*shown, "last_activity_at")
-    # 1 query: those and the tickets merged into this one. A UNION where the database allows
-    # a LIMIT inside one (PostgreSQL): an OR of the two reads the whole table there.
-    if connection.features.supports_slicing_ordering_in_compound:
-        related = recent.union(merged)
-    else:
-        related = Ticket.objects.filter(Q(pk__in=recent.values("pk")) | Q(merged_into_id=ticket.pk))
-        related = related.only(*shown, "last_activity_at")
-    related = list(related.order_by("-last_activity_at"))
+    related = related_tickets(ticket.requester_id, ticket.pk)
     ticket.merged_from = [other for other in related if other.merged_into_id == ticket.pk]
     other_open = [other for other in related if other.merged_into_id != ticket.pk]
     kept = customer_context_cache.cached(
@@ -42,6 +28,28 @@ def customer_context(ticket):
         "other_open": other_open,
         **kept,
     }
+
+
+@KeptQuery
+def related_tickets(requester_id, ticket_id):
+    """The requester's five most recent other open tickets and the tickets merged into this
+    one, in one query."""
+    shown = ("pk", "reference", "subject", "status", "priority", "merged_into_id")
+    recent = (  # through the index of open tickets by requester
+        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATES, requester_id=requester_id)
+        .exclude(pk=ticket_id)
+        .only(*shown, "last_activity_at")
+        .order_by("-last_activity_at")[:5]
+    )
+    merged = Ticket.objects.filter(merged_into_id=ticket_id).only(*shown, "last_activity_at")
+    # A UNION where the database allows a LIMIT inside one (PostgreSQL): an OR of the two
+    # reads the whole table there.
+    if connection.features.supports_slicing_ordering_in_compound:
+        related = recent.union(merged)
+    else:
+        related = Ticket.objects.filter(Q(pk__in=recent.values("pk")) | Q(merged_into_id=ticket_id))
+        related = related.only(*shown, "last_activity_at")
+    return related.order_by("-last_activity_at")
 
 
 def organization_context(organization):

@@ -1,13 +1,17 @@
+import functools
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organization_required
+from accounts.models import Membership, User
+from portal.kept_sql import KeptQuery
 from support.kb.feedback import (
     record_ticket_submitted_after_suggestion,
     ticket_category_slug_for_article,
@@ -41,15 +45,34 @@ def get_ticket(request, reference):
     (the scope it was found in); the links a ticket seldom has (incident, service, follow-up,
     merge) are read only when set: a nine-table join costs PostgreSQL more to plan than to
     run, and Django more to write."""
-    tickets = (
-        visible_tickets(request)
+    membership = request.membership
+    if membership is None or membership.user_id != request.user.pk:
+        raise Http404
+    found = ticket_seen_as(
+        membership.role,
+        membership.organization_id,
+        request.user.pk,
+        clean_query(reference).upper(),
+    )
+    if not found:
+        raise Http404
+    ticket = found[0]
+    ticket.organization = request.organization
+    return ticket
+
+
+@functools.partial(KeptQuery, shaping=1)
+def ticket_seen_as(role, organization_id, user_id, reference):
+    """The ticket `reference` if a customer with `role` in the organisation may see it (the
+    rule is access.py's), with what its page shows."""
+    membership = Membership(role=role, organization_id=organization_id, user_id=user_id)
+    return (
+        Ticket.objects.visible_to(User(pk=user_id), membership)
         .select_related("category", "assignee", "requester")
         .defer("search_vector")
         .order_by()
+        .filter(reference=reference)
     )
-    ticket = get_object_or_404(tickets, reference=clean_query(reference).upper())
-    ticket.organization = request.organization
-    return ticket
 
 
 @organization_required
@@ -187,15 +210,14 @@ def _follow_up_source(request, reference):
 def ticket_detail(request, reference, reply_form=None, urgency_form=None, status=200):
     ticket = get_ticket(request, reference)
     conversation = public_conversation(ticket)
-    timeline = ticket.events.filter(kind__in=TimelineEvent.PUBLIC_KINDS).select_related("actor")
     return render(
         request,
         "tickets/detail.html",
         {
             "ticket": ticket,
             "conversation": conversation,
-            "timeline": timeline,
-            "cc": ticket.cc.all(),
+            "timeline": public_timeline(ticket.pk),
+            "cc": copied_in(ticket.pk),
             "extra_fields": extra_field_labels(ticket),
             "reply_form": reply_form or ReplyForm(),
             "urgency_form": urgency_form or UrgencyForm(),
@@ -216,16 +238,34 @@ def extra_field_labels(ticket):
 def public_conversation(ticket):
     """The public messages with their authors and attachments (three queries, however many);
     each attachment knows its ticket, for its address."""
-    messages_ = list(
-        ticket.messages.filter(internal=False)
+    messages_ = public_messages(ticket.pk)
+    for message in messages_:
+        message.ticket = ticket
+        for attachment in message.attachments.all():
+            attachment.ticket = ticket
+    return messages_
+
+
+@KeptQuery
+def public_messages(ticket_id):
+    return (
+        Message.objects.filter(ticket_id=ticket_id, internal=False)
         .defer("search_vector")
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
-    for message in messages_:
-        for attachment in message.attachments.all():
-            attachment.ticket = ticket
-    return messages_
+
+
+@KeptQuery
+def public_timeline(ticket_id):
+    return TimelineEvent.objects.filter(
+        ticket_id=ticket_id, kind__in=TimelineEvent.PUBLIC_KINDS
+    ).select_related("actor")
+
+
+@KeptQuery
+def copied_in(ticket_id):
+    return User.objects.filter(copied_tickets=ticket_id)
 
 
 @organization_required
