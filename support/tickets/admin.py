@@ -71,13 +71,10 @@ def choice_label(obj, field_name):
 
 
 class TicketChangeList(ChangeList):
-    """The queue's rows without the columns it never shows (the search vector, the
-    description and form answers can be long)."""
-
-    deferred = ["search_vector", "description", "what_was_tried", "extra_fields"]
+    """The queue's rows without the long text it never shows."""
 
     def get_results(self, request):
-        self.queryset = self.queryset.defer(*self.deferred)
+        self.queryset = self.queryset.for_lists()
         super().get_results(request)
         # A search that found more than it lists says so (the template's note).
         self.search_found = getattr(request, "_bo_search_count", None)  # None: not counted

@@ -310,6 +310,11 @@ class TicketQuerySet(SearchableQuerySet):
 
         return visible_tickets(self, user, membership)
 
+    def for_lists(self):
+        """Without the long text no list shows: the search vector, the description and the
+        form's answers."""
+        return self.defer("search_vector", "description", "what_was_tried", "extra_fields")
+
     def active(self):
         return self.filter(status__in=Ticket.ACTIVE_STATES)
 

@@ -77,8 +77,10 @@ def ticket_seen_as(role, organization_id, user_id, reference):
 
 @organization_required
 def ticket_list(request):
-    tickets = visible_tickets(request).select_related(
-        "category", "service", "assignee", "requester"
+    tickets = (
+        visible_tickets(request)
+        .select_related("category", "service", "assignee", "requester")
+        .for_lists()
     )
     service = None
     if request.GET.get("service"):
