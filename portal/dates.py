@@ -8,15 +8,33 @@ Templates use the filters in portal/templatetags/dates.py (loaded everywhere).
 """
 
 import datetime
+import functools
 import math
 
 from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
+
+
+def kept_per_locale(function):
+    """`function`'s answers kept for each language and time zone, for functions whose answer
+    depends on their arguments and those alone. A page asks the same few phrases and dates
+    again and again ("12 minutes", "in 3 hours" on every row of a list), and each
+    translation looks through every catalogue, each date through the format's letters."""
+    kept = functools.lru_cache(maxsize=4096)(
+        lambda language, zone, args, options: function(*args, **dict(options))
+    )
+
+    @functools.wraps(function)
+    def in_active_locale(*args, **options):
+        zone = timezone.get_current_timezone_name()
+        return kept(get_language(), zone, args, tuple(sorted(options.items())))
+
+    return in_active_locale
 
 
 def _local(value):
@@ -25,6 +43,7 @@ def _local(value):
     return value
 
 
+@kept_per_locale
 def format_date(value):
     """ "30 Nov 2026" in the active language, the day as seen in the active time zone."""
     if not value:
@@ -32,6 +51,7 @@ def format_date(value):
     return formats.date_format(_local(value), "DATE_FORMAT")
 
 
+@kept_per_locale
 def format_datetime(value, with_zone=False):
     """ "30 Nov 2026, 08:08" in the active language and time zone ("… (Europe/Berlin)")."""
     if not value:
@@ -47,14 +67,17 @@ def zone_name():
     return timezone.get_current_timezone_name()
 
 
+@kept_per_locale
 def minutes(count):
     return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
 
 
+@kept_per_locale
 def hours(count):
     return ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
 
 
+@kept_per_locale
 def days(count):
     return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
 
@@ -110,10 +133,26 @@ def format_relative(value, now=None):
     now = now or timezone.now()
     seconds = (value - now).total_seconds()
     if abs(seconds) < MINUTE:
-        return _("now")
-    if seconds > 0:
-        return _("in %(duration)s") % {"duration": approximate(seconds)}
-    return _("%(duration)s ago") % {"duration": approximate(-seconds)}
+        return just_now()
+    return relative(seconds > 0, approximate(abs(seconds)))
+
+
+@kept_per_locale
+def just_now():
+    return _("now")
+
+
+@kept_per_locale
+def relative(future, duration):
+    """ "in 12 minutes" or "12 minutes ago", from "12 minutes"."""
+    if future:
+        return _("in %(duration)s") % {"duration": duration}
+    return _("%(duration)s ago") % {"duration": duration}
+
+
+@kept_per_locale
+def overdue():
+    return _("overdue")
 
 
 def format_time_left(due, now=None):
@@ -122,7 +161,7 @@ def format_time_left(due, now=None):
         return ""
     now = now or timezone.now()
     if due <= now:
-        return _("overdue")
+        return overdue()
     if (due - now).total_seconds() < MINUTE:
-        return _("in %(duration)s") % {"duration": minutes(1)}
+        return relative(True, minutes(1))
     return format_relative(due, now)

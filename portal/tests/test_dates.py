@@ -154,3 +154,19 @@ def test_seeded_targets_are_whole_minutes_and_read_as_such():
     assert choices["P0"].endswith("first response within 8 minutes, 24×7")
     assert standard["P0"].endswith("first response within 15 minutes, 24×7")
     assert standard["P2"].endswith("first response within 4 business hours")
+
+
+def test_kept_answers_follow_the_readers_language_and_time_zone():
+    """Dates and phrases are kept per language and time zone (dates.kept_per_locale): each
+    reader still gets their own, in whichever order they ask."""
+    readers = [
+        ("en", "UTC", "30 Nov 2026, 07:08", "5 minutes", "in 5 minutes"),
+        ("zh-hans", "Asia/Shanghai", "2026年11月30日 15:08", "5 分钟", "5 分钟后"),
+        ("en", "Europe/Berlin", "30 Nov 2026, 08:08", "5 minutes", "in 5 minutes"),
+        ("en", "UTC", "30 Nov 2026, 07:08", "5 minutes", "in 5 minutes"),
+    ]
+    for language, zone, moment, duration, soon in readers:
+        with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+            assert dates.format_datetime(MOMENT) == moment
+            assert dates.minutes(5) == duration
+            assert dates.format_relative(MOMENT + datetime.timedelta(minutes=5), MOMENT) == soon

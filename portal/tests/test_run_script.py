@@ -53,6 +53,13 @@ def alive(pid):
     return state != "Z"
 
 
+def as_in_a_terminal():
+    """Ctrl-C as a terminal gives it to the command it runs. The tests may run with SIGINT
+    ignored (a shell's background job starts so), and a shell started with a signal ignored
+    can't trap it: the script would never hear the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def database_url():
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
@@ -81,6 +88,7 @@ def test_ctrl_c_stops_the_web_server_and_the_cluster_within_10_seconds(tmp_path)
         cwd=settings.BASE_DIR,
         env=environment,
         start_new_session=True,  # a terminal of its own: Ctrl-C goes to its process group
+        preexec_fn=as_in_a_terminal,
         stdout=output.open("wb"),
         stderr=subprocess.STDOUT,
     )

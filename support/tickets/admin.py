@@ -25,7 +25,7 @@ from unfold.forms import ActionForm
 from unfold.views import ChangeList
 
 from accounts.models import Membership, User
-from portal.dates import format_datetime, format_relative
+from portal.dates import format_datetime, format_relative, kept_per_locale
 from portal.kept_sql import KeptQuery
 from portal.markdown import render_markdown
 from support.oncall import paging
@@ -122,6 +122,11 @@ SLA_LABELS = {
     "at_risk": _("at risk"),
     "on_track": _("on track"),
 }
+
+
+@kept_per_locale
+def sla_label(state):
+    return str(SLA_LABELS[state])
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -795,7 +800,7 @@ class TicketAdmin(ModelAdmin):
         return format_html(
             '<span class="bo-badge bo-sla-{}">{}</span><span class="bo-small bo-nowrap">{}</span>',
             state,
-            SLA_LABELS[state],
+            sla_label(state),
             sla_left(obj),
         )
 

@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
+from portal.dates import kept_per_locale
 from portal.markdown import render_markdown
 
 register = template.Library()
@@ -144,6 +145,7 @@ class PropertiesNode(template.Node):
         return mark_safe("".join(html))  # noqa: S308 (unfold's markup; options escaped)
 
 
+@kept_per_locale
 def _date(value, format_name):
     return conditional_escape(date_filter(template_localtime(value), format_name))
 

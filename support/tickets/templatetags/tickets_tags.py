@@ -116,5 +116,10 @@ def sla_left(ticket, now=None):
         return dates.format_time_left(ticket.next_due_at, now)
     late = (now - ticket.next_due_at).total_seconds()
     if late < dates.MINUTE:
-        return _("overdue")
-    return _("%(late)s late") % {"late": dates.approximate(late)}
+        return dates.overdue()
+    return late_by(dates.approximate(late))
+
+
+@dates.kept_per_locale
+def late_by(duration):
+    return _("%(late)s late") % {"late": duration}
