@@ -47,7 +47,7 @@ def get_ticket(request, reference):
     run, and Django more to write."""
     membership = request.membership
     if membership is None or membership.user_id != request.user.pk:
-        raise Http404
+        raise Http404  # visible_tickets shows nothing to such a person
     found = ticket_seen_as(
         membership.role,
         membership.organization_id,
