@@ -102,7 +102,8 @@ def permission_rows(user_id):
     own = Permission.objects.filter(user=user_id).values_list(
         Value(None, output_field=CharField()), "content_type__app_label", "codename"
     )
-    return groups.union(own, all=True)
+    # Unordered: SQLite refuses an ORDER BY (Permission's default) inside a UNION.
+    return groups.order_by().union(own.order_by(), all=True)
 
 
 def staff_group_names(user):

@@ -49,7 +49,7 @@ from .models import (
     Ticket,
     TimelineEvent,
 )
-from .search import search_tickets_counted
+from .search import search_tickets_counted, using_postgres
 from .templatetags.tickets_tags import sla_left
 
 
@@ -304,11 +304,25 @@ def colleagues_marked_if_copied(organization_id, requester_id, ticket_id):
 
 def conversation_of(ticket):
     """The ticket's messages with their authors, each with its attachments as `files`
-    ({"pk", "name", "size"}, what the page shows of them), in one query."""
-    messages_ = messages_with_files(ticket.pk)
+    ({"pk", "name", "size"}, what the page shows of them), in one query on PostgreSQL."""
+    if using_postgres():
+        messages_ = messages_with_files(ticket.pk)
+    else:  # no arrays of rows: the attachments in a second query
+        messages_ = list(ticket_messages(ticket.pk).prefetch_related("attachments"))
+        for message in messages_:
+            message.files = [
+                {"pk": file.pk, "name": file.name, "size": file.size}
+                for file in message.attachments.all()
+            ]
     for message in messages_:
         message.ticket = ticket
     return messages_
+
+
+def ticket_messages(ticket_id):
+    return (
+        Message.objects.filter(ticket_id=ticket_id).select_related("author").defer("search_vector")
+    )
 
 
 @KeptQuery
@@ -316,12 +330,7 @@ def messages_with_files(ticket_id):
     files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
         entry=JSONObject(pk="pk", name="name", size="size")
     )
-    return (
-        Message.objects.filter(ticket_id=ticket_id)
-        .select_related("author")
-        .annotate(files=ArraySubquery(files))
-        .defer("search_vector")
-    )
+    return ticket_messages(ticket_id).annotate(files=ArraySubquery(files))
 
 
 # What the timeline shows of each entry, read with the ticket (TicketAdmin.get_object).
@@ -738,7 +747,7 @@ class TicketAdmin(ModelAdmin):
             ticket_id = int(object_id)
         except ValueError:
             return None
-        if request.method == "GET":  # the page's timeline in the same query
+        if request.method == "GET" and using_postgres():  # the page's timeline in the same query
             found = ticket_with_timeline(ticket_id)
         else:
             found = list(ticket_page_tickets().filter(pk=ticket_id))
