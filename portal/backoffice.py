@@ -12,7 +12,7 @@ Other apps plug in without editing this module:
 import functools
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
@@ -279,7 +279,10 @@ def _sidebar_groups():
         for item in group["items"]:
             link = item["link"]
             link = link(None) if callable(link) else str(link)  # callables reverse a URL name
-            items.append({**item, "link": link, "path": urlparse(link).path})
+            parts = urlparse(link)
+            items.append(
+                {**item, "link": link, "path": parts.path, "query": parse_qsl(parts.query)}
+            )
         groups.append({**group, "items": items})
     return groups
 
@@ -323,26 +326,45 @@ class BackOfficeSite(UnfoldAdminSite):
         return super()._get_value(value, *args)
 
     def get_sidebar_list(self, request):
-        index_path = reverse(f"{self.name}:index")
         allowed = self.sidebar_permissions(request)
+        active = self.active_links(request)
         results = []
         for group, group_allowed in zip(_sidebar_groups(), allowed, strict=True):
             items = []
             for item, has_permission in zip(group["items"], group_allowed, strict=True):
-                path = item["path"]
                 permission = item.get("permission")
                 if has_permission is None:
                     has_permission = permission is None or bool(permission(request))
                 items.append(
-                    {
-                        **item,
-                        "active": (path == request.path == index_path)
-                        or (path != "" and path in request.path and path != index_path),
-                        "has_permission": has_permission,
-                    }
+                    {**item, "active": item["link"] in active, "has_permission": has_permission}
                 )
             results.append({**group, "items": items})
         return results
+
+    def active_links(self, request):
+        """The sidebar links the page belongs to. A link with a query string ("My tickets",
+        "?view=mine") is the page's only when the page has that query too, and then the plain
+        link to the same list ("Queue") is not: one entry is marked, the one shown."""
+        index_path = reverse(f"{self.name}:index")
+
+        def on_path(item):
+            path = item["path"]
+            if path == index_path:
+                return request.path == index_path
+            return path != "" and path in request.path
+
+        items = [item for group in _sidebar_groups() for item in group["items"] if on_path(item)]
+        narrowed = {
+            item["path"]
+            for item in items
+            if item["query"] and all(request.GET.get(k) == v for k, v in item["query"])
+        }
+        return {
+            item["link"]
+            for item in items
+            if (item["path"] in narrowed) == bool(item["query"])
+            and all(request.GET.get(k) == v for k, v in item["query"])
+        }
 
     def sidebar_permissions(self, request):
         """Which sidebar links the person may follow, worked out once per process for each

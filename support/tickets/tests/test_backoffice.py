@@ -367,6 +367,20 @@ def test_the_sidebar_follows_each_persons_permissions_at_once(client, agent, eng
     assert engineers_links == links(engineer)
 
 
+def test_the_sidebar_marks_the_one_entry_the_page_belongs_to(agent_client, ticket):
+    def marked(url):
+        page = agent_client.get(url).content.decode()
+        return re.findall(r'<a href="([^"]+)" class="[^"]* active"', page)
+
+    assert marked(LIST) == [LIST]
+    assert marked(LIST + "?view=mine") == [LIST + "?view=mine"]
+    assert marked(change_url(ticket)) == [LIST]
+    assert marked("/admin/inbound/inboundemail/?status__exact=triage") == [
+        "/admin/inbound/inboundemail/?status__exact=triage"
+    ]
+    assert marked("/admin/") == ["/admin/"]
+
+
 def test_customer_pages_point_staff_to_the_back_office(agent_client):
     page = agent_client.get(reverse("tickets:list")).content.decode()
     assert "You work in the back office" in page and 'href="/admin/"' in page
