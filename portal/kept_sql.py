@@ -32,7 +32,9 @@ def stand_in(kind, which, index):
 
 class KeptQuery:
     """`KeptQuery(build)`, where `build(*values)` returns a queryset and depends on nothing
-    but its arguments (ints or strings); `kept(*values)` is `list(build(*values))`.
+    but its arguments (ints or strings); `kept(*values)` is `list(build(*values))`. The
+    values may only be compared with in the query, never decide its shape (`if value:`):
+    the stand-ins would decide it for every call.
 
     With `shaping=n`, the first n arguments shape the query (a role that decides which
     filters apply, say): they are passed to `build` as they are and the SQL is kept for
@@ -74,8 +76,8 @@ class KeptQuery:
         filled = list(params)
         for position, index in positions:
             filled[position] = values[index]
-        running.as_sql = lambda *args, **kwargs: (sql, tuple(filled))
-        run.query.get_compiler = lambda *args, **kwargs: running
+        running.as_sql = lambda *_args, **_options: (sql, tuple(filled))
+        run.query.get_compiler = lambda *_args, **_options: running
         return list(run)
 
     def _compile(self, shape, kinds):
