@@ -353,18 +353,14 @@ class BackOfficeSite(UnfoldAdminSite):
                 return request.path == index_path
             return path != "" and path in request.path
 
-        items = [item for group in _sidebar_groups() for item in group["items"] if on_path(item)]
-        narrowed = {
-            item["path"]
-            for item in items
-            if item["query"] and all(request.GET.get(k) == v for k, v in item["query"])
-        }
-        return {
-            item["link"]
-            for item in items
-            if (item["path"] in narrowed) == bool(item["query"])
-            and all(request.GET.get(k) == v for k, v in item["query"])
-        }
+        matching = [
+            item
+            for group in _sidebar_groups()
+            for item in group["items"]
+            if on_path(item) and all(request.GET.get(k) == v for k, v in item["query"])
+        ]
+        narrowed = {item["path"] for item in matching if item["query"]}
+        return {item["link"] for item in matching if item["query"] or item["path"] not in narrowed}
 
     def sidebar_permissions(self, request):
         """Which sidebar links the person may follow, worked out once per process for each

@@ -8,6 +8,7 @@ a cache table in that database and email written to files under var/mail/.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -48,11 +49,20 @@ def development_secret_key():
     return path.read_text().strip()
 
 
+# Commands that only read or write the code (migrations, messages) sign nothing and serve
+# nobody: they run without a key, as a check of a fresh checkout does.
+CODE_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "help", "version"}
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = development_secret_key()
+    if DEBUG:
+        SECRET_KEY = development_secret_key()
+    elif Path(sys.argv[0]).name == "manage.py" and set(sys.argv[1:2]) & CODE_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)  # this process's only, never stored
+    else:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (in development: DEBUG=1, or make run)."
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -8,10 +8,10 @@ from django.test import RequestFactory
 from portal.net import client_ip
 
 
-def run_check(**env):
+def run_check(command="check", **env):
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", *command.split()],
         cwd=settings.BASE_DIR,
         env={**clean, **env},
         capture_output=True,
@@ -23,6 +23,13 @@ def test_without_debug_the_portal_refuses_to_start_without_a_secret_key(tmp_path
     result = run_check(DEBUG="0", VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_checking_the_migrations_needs_no_secret_key(tmp_path):
+    result = run_check("makemigrations --check --dry-run", DEBUG="0", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_in_development_a_secret_key_is_generated_once_and_kept(tmp_path):

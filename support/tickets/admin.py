@@ -53,13 +53,13 @@ from .search import search_tickets_counted, using_postgres
 from .templatetags.tickets_tags import sla_left
 
 
-@functools.cache
-def row_checkbox(language):
+@kept_per_locale
+def row_checkbox():
     return unfold_checkbox.render(ACTION_CHECKBOX_NAME, "__pk__")
 
 
-@functools.cache
-def _choice_labels(model, field_name, language):
+@kept_per_locale
+def _choice_labels(model, field_name):
     return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
 
 
@@ -67,7 +67,7 @@ def choice_label(obj, field_name):
     """`get_FOO_display()` from labels worked out once per language: Django's hashes the
     field's lazy choices on every call, a tenth of a queue's rendering time."""
     value = getattr(obj, field_name)
-    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
+    return _choice_labels(type(obj), field_name).get(value, value)
 
 
 class TicketChangeList(ChangeList):
@@ -308,7 +308,11 @@ def conversation_of(ticket):
     if using_postgres():
         messages_ = messages_with_files(ticket.pk)
     else:  # no arrays of rows: the attachments in a second query
-        messages_ = list(ticket_messages(ticket.pk).prefetch_related("attachments"))
+        messages_ = list(
+            Message.objects.filter(ticket_id=ticket.pk)
+            .for_conversation()
+            .prefetch_related("attachments")
+        )
         for message in messages_:
             message.files = [
                 {"pk": file.pk, "name": file.name, "size": file.size}
@@ -319,18 +323,16 @@ def conversation_of(ticket):
     return messages_
 
 
-def ticket_messages(ticket_id):
-    return (
-        Message.objects.filter(ticket_id=ticket_id).select_related("author").defer("search_vector")
-    )
-
-
 @KeptQuery
 def messages_with_files(ticket_id):
     files = Attachment.objects.filter(message_id=OuterRef("pk")).values(
         entry=JSONObject(pk="pk", name="name", size="size")
     )
-    return ticket_messages(ticket_id).annotate(files=ArraySubquery(files))
+    return (
+        Message.objects.filter(ticket_id=ticket_id)
+        .for_conversation()
+        .annotate(files=ArraySubquery(files))
+    )
 
 
 # What the timeline shows of each entry, read with the ticket (TicketAdmin.get_object).
@@ -756,7 +758,7 @@ class TicketAdmin(ModelAdmin):
 
     def action_checkbox(self, obj):
         """unfold's row checkbox, rendered once per process instead of once per row."""
-        html = row_checkbox(get_language()).replace("__pk__", str(int(obj.pk)))
+        html = row_checkbox().replace("__pk__", str(int(obj.pk)))
         return mark_safe(html)  # noqa: S308 (unfold's own markup and an integer)
 
     action_checkbox.short_description = ModelAdmin.action_checkbox.short_description

@@ -701,6 +701,12 @@ class Ticket(Searchable):
         return "on_track"
 
 
+class MessageQuerySet(SearchableQuerySet):
+    def for_conversation(self):
+        """With their authors and without the search vector: what a conversation shows."""
+        return self.select_related("author").defer("search_vector")
+
+
 class Message(Searchable):
     """One message in a ticket's conversation: a public reply or a staff-only internal note."""
 
@@ -719,7 +725,7 @@ class Message(Searchable):
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
-    objects = SearchableQuerySet.as_manager()
+    objects = MessageQuerySet.as_manager()
     searched_fields = ("body",)
 
     class Meta:

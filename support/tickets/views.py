@@ -252,8 +252,7 @@ def public_conversation(ticket):
 def public_messages(ticket_id):
     return (
         Message.objects.filter(ticket_id=ticket_id, internal=False)
-        .defer("search_vector")
-        .select_related("author")
+        .for_conversation()
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
 
