@@ -2,12 +2,13 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
 from support.status.service_pages import services_with_status, visible_services
@@ -120,3 +121,30 @@ def server_error(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that name no icon (the back office, files)."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+# What a search engine may read: the public status page and knowledge base, not the pages
+# behind a sign-in (they would only answer with the sign-in form) nor signed links.
+ROBOTS_DISALLOWED = [
+    "/admin/",
+    "/accounts/",
+    "/tickets/",
+    "/reports/",
+    "/surveys/",
+    "/oncall/",
+    "/inbound/",
+    "/services/",
+    "/api/",
+    "/i18n/",
+    "/status/subscribe/",
+    "/status/unsubscribe/",
+    "/status/api/alertmanager/",
+    "/kb/search/",
+]
+
+
+@cache_control(public=True, max_age=86400)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOWED)]
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('django.contrib.sitemaps.views.sitemap')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

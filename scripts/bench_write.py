@@ -49,10 +49,8 @@ def main():
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    # Pages are measured as served in production: static URLs from collectstatic's manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     results = measure(runs=args.runs, agents=args.agents, minute=args.minute, backlog=args.backlog)
     print_results(results)
