@@ -6,6 +6,7 @@ optional line (tickets per day, monthly trends). No JavaScript, no inline styles
 look comes from static/css/charts.css.
 """
 
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -47,7 +48,7 @@ def bar_chart(rows, *, minimum, maximum, ticks, axis_label, chart_id, decimals=1
                 x=min(zero, end),
                 width=max(abs(end - zero), 1.5),
                 negative=value < 0,
-                value_text=number_format(value, decimals),
+                value_text=floatformat(value, decimals),
             )
         bars.append(bar)
     plot_bottom = TOP + len(rows) * ROW_HEIGHT

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BLANK_CHOICE_DASH, Exists, F, OuterRef, Q
 from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -235,7 +235,10 @@ class TicketActionForm(ActionForm):
     target_reference = forms.CharField(
         label="", required=False, max_length=12, widget=forms.TextInput()
     )
-    new_priority = forms.ChoiceField(label="", required=False, choices=Priority.choices)
+    # An empty first choice: Run without choosing changes nothing (P0 would page on-call).
+    new_priority = forms.ChoiceField(
+        label="", required=False, choices=[*BLANK_CHOICE_DASH, *Priority.choices]
+    )
     new_status = forms.ChoiceField(label="", required=False)
     new_assignee = forms.ModelChoiceField(label="", required=False, queryset=None)
     new_team = forms.ModelChoiceField(label="", required=False, queryset=None)
@@ -244,7 +247,7 @@ class TicketActionForm(ActionForm):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
-        self.fields["new_status"].choices = STATUS_CHOICES
+        self.fields["new_status"].choices = [*BLANK_CHOICE_DASH, *STATUS_CHOICES]
         self.fields["new_assignee"].queryset = get_user_model().objects.filter(
             is_staff=True, is_active=True
         )

@@ -9,6 +9,7 @@ from accounts.models import Membership
 from conftest import make_user
 from support.reports.models import MonthlyMailing, ReportPreference
 from support.reports.tasks import send_monthly_reports
+from support.reports.templatetags.reports_tags import percent
 
 from .conftest import at
 
@@ -25,6 +26,7 @@ def test_owner_reads_the_month(october, owner_client):
     assert re.search(r'id="metric-resolution">\s*90.0 %', html)
     assert re.search(r'id="metric-median">\s*52 min', html)
     assert re.search(r'id="metric-uptime">\s*99.556 %', html)
+    assert "Uptime was 99.556 %" in html  # the credit's explanation, the same figure
     assert re.search(r'id="metric-credit">\s*25.0 %', html)
     assert "Web maintenance" in html and "not monitored" in html
     assert re.search(r"reports/print\.\w+\.css\" media=\"print\"", html)
@@ -32,6 +34,14 @@ def test_owner_reads_the_month(october, owner_client):
     listing = owner_client.get("/reports/").content.decode()
     assert 'href="/reports/2026-01/"' in listing  # the organisation's first month
     assert 'href="/reports/2025-12/"' not in listing
+
+
+def test_percentages_are_rounded_like_the_credit_explanation():
+    assert percent(99.8669, 3) == "99.867 %"
+    assert percent(99.9996, 3) == "100.000 %"
+    assert percent(None) == "—"
+    with translation.override("zh-hans"):
+        assert percent(85.04) == "85.0 %"
 
 
 def test_members_need_an_owners_permission(october, member, owner_client, organization):

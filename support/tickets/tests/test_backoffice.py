@@ -186,6 +186,35 @@ def test_bulk_actions_go_through_the_services(agent_client, open_ticket, agent, 
         assert {"priority", "assigned", "team", "status"} <= kinds
 
 
+def test_bulk_priority_and_status_start_unchosen_and_change_nothing_until_chosen(
+    agent_client, open_ticket
+):
+    ticket = open_ticket(priority="P2")
+    before = (ticket.priority, ticket.status)
+    page = agent_client.get(LIST).content.decode()
+    for name in ("new_priority", "new_status"):
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+        first = re.search(r"<option[^>]*>", select).group(0)
+        assert 'value=""' in first, name
+
+    for action in ("set_priority", "set_status"):
+        response = agent_client.post(
+            LIST,
+            {
+                "action": action,
+                "_selected_action": [ticket.pk],
+                "new_priority": "",
+                "new_status": "",
+            },
+            follow=True,
+        )
+        assert ("Choose a priority." if action == "set_priority" else "Choose a status.") in (
+            response.content.decode()
+        )
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.status) == before
+
+
 # Saved views ---------------------------------------------------------------------------------
 
 
