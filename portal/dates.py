@@ -137,6 +137,14 @@ def format_relative(value, now=None):
     return relative(seconds > 0, approximate(abs(seconds)))
 
 
+def format_time_since(value, now=None):
+    """How long ago, in format_relative's units, for "… since the last activity"."""
+    if not value:
+        return ""
+    now = now or timezone.now()
+    return approximate(max(MINUTE, (now - value).total_seconds()))
+
+
 @kept_per_locale
 def just_now():
     return _("now")

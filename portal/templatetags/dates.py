@@ -7,6 +7,7 @@ filters serve pages and plain-text emails:
     {{ due|local_datetime:"zone" }}                30 Nov 2026, 08:08 (Europe/Berlin)
     {{ due|relative_time }}                        in 12 minutes / 3 hours ago / now
     {{ due|time_left }}                            in 12 minutes / overdue
+    {{ ticket.last_activity_at|time_since }}       3 hours (as long ago as relative_time says)
     {{ policy.first_response_minutes|duration }}   15 minutes / 2 hours
     {% time_zone_note %}                           Times in Europe/Berlin.
 On pages, wrap them in <time datetime="{{ value|date:'c' }}">…</time>.
@@ -33,6 +34,11 @@ def local_datetime(value, arg=""):
 @register.filter
 def relative_time(value):
     return dates.format_relative(value)
+
+
+@register.filter
+def time_since(value):
+    return dates.format_time_since(value)
 
 
 @register.filter

@@ -3,7 +3,11 @@
 support.tickets.timeline.describe calls this for kinds it doesn't know.
 """
 
+import datetime
+
 from django.utils.translation import gettext as _
+
+from portal.dates import format_date
 
 from .services import CSAT_KIND, FOLLOW_UP_DONE_KIND, FOLLOW_UP_KIND
 
@@ -24,7 +28,8 @@ def describe_survey_event(event):
         if data.get("assignee"):
             text += " — " + _("assigned to %(name)s") % {"name": data["assignee"]}
         if data.get("due"):
-            text += ", " + _("due %(date)s") % {"date": data["due"]}
+            due = format_date(datetime.date.fromisoformat(data["due"]))
+            text += ", " + _("due %(date)s") % {"date": due}
         return text
     if event.kind == FOLLOW_UP_DONE_KIND:
         return _("Satisfaction follow-up closed: %(outcome)s") % {

@@ -202,8 +202,10 @@ def test_timeline_words_for_survey_entries(survey, engineer):
     )
     words = [describe_survey_event(event) for event in events.order_by("pk")]
     assert words[0] == "Customer rated the support 2/5"
-    assert words[1].startswith(
-        "Low satisfaction score (2/5): follow-up opened — assigned to Erin Engineer, due "
+    due = FollowUp.objects.get().due_on
+    assert words[1] == (
+        "Low satisfaction score (2/5): follow-up opened — assigned to Erin Engineer, "
+        f"due {due.day} {due:%b %Y}"  # the portal's date style, not 2026-12-03
     )
     assert words[2] == "Customer changed their satisfaction rating to 1/5"
     assert words[3] == "Satisfaction follow-up closed: Credited a month."

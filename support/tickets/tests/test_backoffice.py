@@ -316,6 +316,26 @@ def test_the_dashboard_shows_each_figure_linking_to_its_queue(agent_client, queu
     assert queue["unassigned"].reference in page  # waiting on us, unassigned
 
 
+def test_the_dashboard_speaks_the_agents_language_as_the_queue_does(
+    agent_client, agent, open_ticket
+):
+    agent.language = "zh-hans"
+    agent.save(update_fields=["language"])
+    Incident.objects.create(name="Mail delays", name_zh_hans="邮件延迟", is_published=True)
+    waiting = open_ticket(subject="Old one")
+    Ticket.objects.filter(pk=waiting.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=10, hours=3)
+    )
+
+    page = agent_client.get("/admin/").content.decode()
+
+    assert "<strong>邮件延迟</strong>" in page and "Mail delays" not in page
+    longest = page.split('id="bo-longest-title"')[1].split("</section>")[0]
+    assert "距上次活动 10 天" in longest  # the queue's "10 天前", not timesince's "1 周，3 日"
+    queue = agent_client.get(LIST + "?view=all").content.decode()
+    assert "10 天前" in queue
+
+
 def test_breaches_today_counts_late_and_late_answered_tickets(agent_client, queue, open_ticket):
     answered_late = open_ticket(subject="Answered late")
     Ticket.objects.filter(pk=answered_late.pk).update(
