@@ -407,7 +407,7 @@ class TicketChangeForm(forms.ModelForm):
 
     after_status = forms.ChoiceField(
         label=_("Then set status to"),
-        choices=[("", _("Keep (a first reply opens a new ticket)"))] + STATUS_CHOICES,
+        choices=[("", _("Keep (a first reply moves a new ticket to Open)"))] + STATUS_CHOICES,
         required=False,
     )
     macro = forms.ModelChoiceField(
