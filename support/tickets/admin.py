@@ -845,6 +845,13 @@ class TicketAdmin(ModelAdmin):
             )
             for label, due, done, outcome in rows
         ]
+        if obj.resolved_at and obj.status in Ticket.ACTIVE_STATES:
+            # The outcome stays the first resolution's; the ticket is being worked again.
+            parts[1] = format_html(
+                '{}<li class="bo-muted">{}</li>',
+                parts[1],
+                _("Reopened since; the target above was decided when it was first solved."),
+            )
         if obj.update_due_at:
             parts.append(
                 format_html(

@@ -93,6 +93,15 @@ def test_a_reply_with_solved_solves_and_the_survey_follows(
     assert CsatSurvey.objects.filter(ticket=ticket).exists()
 
 
+def test_the_sla_panel_says_when_a_solved_ticket_is_worked_again(agent_client, ticket, agent):
+    reopened = "Reopened since; the target above was decided when it was first solved."
+    services.change_status(ticket, "solved", by=agent)
+    assert reopened not in agent_client.get(change_url(ticket)).content.decode()
+    services.change_status(ticket, "open", by=agent)
+    page = agent_client.get(change_url(ticket)).content.decode()
+    assert "<strong>Met</strong>" in page and reopened in page
+
+
 def test_save_without_a_reply_changes_only_what_was_changed(agent_client, ticket):
     send(agent_client, ticket, _save="1")
     assert status_of(ticket) == "new"
