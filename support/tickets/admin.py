@@ -1045,11 +1045,15 @@ class TicketAdmin(ModelAdmin):
                     status=data["after_status"] or None,
                     attachments=data["reply_attachments"],
                 )
-                self.message_user(
-                    request,
-                    _("Reply sent.") if form.action == "reply" else _("Internal note added."),
-                    messages.SUCCESS,
-                )
+                done = _("Reply sent.") if form.action == "reply" else _("Internal note added.")
+                if changes:
+                    # The same click saved the properties too: say which.
+                    labels = ", ".join(str(form.fields[field].label) for field in changes)
+                    done = _("%(done)s Also changed: %(fields)s.") % {
+                        "done": done,
+                        "fields": labels,
+                    }
+                self.message_user(request, done, messages.SUCCESS)
             elif data["after_status"]:
                 services.change_status(ticket, data["after_status"], by=request.user)
         except services.TicketError as error:

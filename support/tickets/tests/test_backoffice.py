@@ -102,6 +102,16 @@ def test_the_sla_panel_says_when_a_solved_ticket_is_worked_again(agent_client, t
     assert "<strong>Met</strong>" in page and reopened in page
 
 
+def test_a_reply_that_also_changed_properties_says_which(agent_client, ticket):
+    response = send(agent_client, ticket, reply_body="On it.", priority="P1", _send_reply="1")
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "Reply sent. Also changed: Priority." in page
+    ticket.refresh_from_db()
+    response = send(agent_client, ticket, reply_body="Still on it.", _send_reply="1")
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "Reply sent." in page and "Also changed" not in page
+
+
 def test_save_without_a_reply_changes_only_what_was_changed(agent_client, ticket):
     send(agent_client, ticket, _save="1")
     assert status_of(ticket) == "new"
