@@ -1,8 +1,6 @@
 """Tickets through the API: the same scoped queryset, the same form rules and the same
 service functions as the web pages (support.tickets)."""
 
-import hashlib
-
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import FileResponse
@@ -182,9 +180,7 @@ class TicketList(UploadView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
             raise problems.Invalid({"Idempotency-Key": [_("At most 255 characters.")]})
-        form_token = (
-            hashlib.sha256(f"api:{request.user.pk}:{key}".encode()).hexdigest() if key else None
-        )
+        form_token = services.submission_token(request.user, "api", key)
         if form_token:
             existing = tickets_for(self).filter(form_token=form_token).first()
             if existing:

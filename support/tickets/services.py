@@ -2,6 +2,7 @@
 so the timeline, the SLA clock and the notifications stay right whoever acts."""
 
 import copy
+import hashlib
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -115,6 +116,15 @@ def attachment_rows(ticket, message, files, by):
         attachment.file.save(storage_filename(name), upload, save=False)
         rows.append(attachment)
     return rows
+
+
+def submission_token(person, source, key):
+    """The `form_token` stored for a submission sent twice (a form's hidden token, an API
+    Idempotency-Key): the sender's own, since the column is unique over all tickets, so
+    nothing one person sends can match, or block, another person's ticket."""
+    if not key:
+        return None
+    return hashlib.sha256(f"{source}:{person.pk}:{key}".encode()).hexdigest()
 
 
 def open_ticket(

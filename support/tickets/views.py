@@ -156,7 +156,7 @@ def ticket_new(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            token = data["form_token"]
+            token = services.submission_token(request.user, "web", data["form_token"])
             try:  # a form sent twice: the second time finds the ticket by its token
                 ticket = services.open_ticket(
                     organization=organization,

@@ -1,9 +1,11 @@
+import hashlib
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -68,6 +70,22 @@ def test_idempotency_key_opens_one_ticket(owner_api):
     assert other.status_code == 409
     owner_api.post("/api/v1/tickets/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert Ticket.objects.count() == 2
+
+
+def test_no_one_else_can_take_an_idempotency_key(owner_api, owner, outsider):
+    """Globex sends the web form with the token Acme's integration would store for its key:
+    Acme's request still opens its ticket (it answered 500 for ever)."""
+    from support.tickets.tests.test_customer_pages import new_ticket_data
+
+    client = Client()
+    client.force_login(outsider)
+    squatted = hashlib.sha256(f"api:{owner.pk}:order-4711".encode()).hexdigest()
+    assert client.post("/tickets/new/", new_ticket_data(form_token=squatted)).status_code == 302
+    response = owner_api.post(
+        "/api/v1/tickets/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="order-4711"
+    )
+    assert response.status_code == 201
+    assert Ticket.objects.get(reference=response.json()["reference"]).requester == owner
 
 
 def test_scoping_acme_globex_member_owner(owner_api, member_api, outsider_api, open_ticket, member):

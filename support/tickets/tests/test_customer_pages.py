@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from conftest import make_user
@@ -132,6 +133,19 @@ def test_a_form_sent_twice_with_a_file_stores_the_file_once(owner_client, settin
     attachment = Attachment.objects.get()
     stored = [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
     assert stored == [settings.MEDIA_ROOT / attachment.file.name]
+
+
+def test_a_token_sent_by_another_organisation_opens_each_its_own_ticket(
+    owner_client, outsider, owner
+):
+    other = Client()
+    other.force_login(outsider)
+    data = new_ticket_data(form_token="Z" * 24)
+    mine = owner_client.post("/tickets/new/", data)
+    theirs = other.post("/tickets/new/", data)
+    assert mine.status_code == theirs.status_code == 302
+    assert mine["Location"] != theirs["Location"]
+    assert set(Ticket.objects.values_list("requester", flat=True)) == {owner.pk, outsider.pk}
 
 
 def test_fields_customers_may_not_set_are_ignored(owner_client, outsider, staff_user):
