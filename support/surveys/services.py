@@ -65,7 +65,9 @@ def read_csat_token(token):
         .filter(ticket_id=payload.get("t"), person_id=payload.get("p"))
         .first()
     )
-    if survey is None:
+    # A link outlives nobody's access: only while the person still receives the ticket's
+    # emails (an active member, its requester or copied in).
+    if survey is None or not receives_email(survey.person, survey.ticket):
         return None
     rating = payload.get("r")
     return survey, rating if rating in range(1, 6) else None
@@ -80,10 +82,17 @@ def read_nps_token(token):
         .filter(pk=payload.get("i"))
         .first()
     )
-    if invitation is None:
+    if invitation is None or not is_member(invitation.person, invitation.organization_id):
         return None
     score = payload.get("s")
     return invitation, score if score in range(0, 11) else None
+
+
+def is_member(person, organization_id):
+    return (
+        person.is_active
+        and Membership.objects.filter(user=person, organization_id=organization_id).exists()
+    )
 
 
 def csat_url(ticket, person, rating=None):

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Membership
 from conftest import make_user
 from portal.tokens import make_token
 from support.surveys import services
@@ -278,3 +279,18 @@ def test_the_survey_email_offers_one_click_opt_out(
     assert response.status_code == 200
     assert has_opted_out(owner)
     assert client.post(url[:-5] + "xxxx/").status_code == 400
+
+
+def test_survey_links_stop_when_the_person_leaves_the_organisation(
+    client, open_ticket, member, agent, solve
+):
+    ticket = open_ticket(requester=member)
+    solve(ticket, by=agent)
+    link = f"/surveys/csat/{services.csat_token(ticket, member, 1)}/"
+    assert client.get(link).status_code == 200
+    Membership.objects.filter(user=member).delete()
+    for method in (client.get, client.post):
+        response = method(link, {"rating": 1})
+        assert response.status_code == 400
+        assert ticket.subject not in response.content.decode()
+    assert not CsatResponse.objects.exists()

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from conftest import make_organization, make_user
 from portal.tokens import make_token
 from support.surveys import services, tasks
@@ -145,4 +145,11 @@ def test_nps_bad_tokens_record_nothing(client, score_links):
     csat_style = make_token(services.CSAT_PURPOSE, {"i": NpsInvitation.objects.get().pk, "s": 10})
     for url in (score_links[10][:-4] + "xyz/", f"/surveys/nps/{csat_style}/"):
         assert client.post(url, {"score": 10}).status_code == 400
+    assert not NpsResponse.objects.exists()
+
+
+def test_nps_links_stop_when_the_person_leaves_the_organisation(client, score_links, owner):
+    Membership.objects.filter(user=owner).delete()
+    for method in (client.get, client.post):
+        assert method(score_links[10], {"score": 10}).status_code == 400
     assert not NpsResponse.objects.exists()
