@@ -8,7 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from support.tickets import incidents as linked
 from support.tickets.admin import SLA_LABELS
@@ -53,10 +57,14 @@ class IncidentAdminForm(forms.ModelForm):
         label=_("Start from a template"),
         queryset=IncidentTemplate.objects.all(),
         required=False,
+        widget=UnfoldAdminSelectWidget,
         help_text=_("Fills an empty title, message and status from the template."),
     )
     update_status = forms.ChoiceField(
-        label=_("New status"), choices=[("", "---------"), *IncidentStatus.choices], required=False
+        label=_("New status"),
+        choices=[("", "---------"), *IncidentStatus.choices],
+        required=False,
+        widget=UnfoldAdminSelectWidget,
     )
     update_body = forms.CharField(
         label=_("Update message"),
@@ -74,6 +82,7 @@ class IncidentAdminForm(forms.ModelForm):
         label=_("Set affected components to"),
         choices=[("", _("Leave unchanged")), *ComponentStatus.choices],
         required=False,
+        widget=UnfoldAdminSelectWidget,
         help_text=_("Resolving or completing brings them back to operational anyway."),
     )
     notify_subscribers = forms.BooleanField(
