@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from support.apitokens.models import ApiToken, create_token
+from support.tickets.models import Ticket
 
 from .conftest import bearer
 
@@ -144,3 +145,14 @@ def test_a_cursor_with_a_good_position_is_a_page(owner_api, url, position):
     response = owner_api.get(url, {"cursor": cursor(position)})
     assert response.status_code == 200, response.content
     assert response.json()["results"] == []
+
+
+def test_an_id_too_large_for_the_database_is_400(owner_api, service):
+    huge = "99999999999999999999999"
+    body = assert_problem(owner_api.get("/api/v1/tickets/", {"service": huge}), 400)
+    assert body["errors"][0]["pointer"] == "#/service"
+    new = {"category": "website-down", "subject": "Down", "description": "…", "service": huge}
+    body = assert_problem(owner_api.post("/api/v1/tickets/", new, format="json"), 400)
+    assert body["errors"][0]["pointer"] == "#/service"
+    assert not Ticket.objects.exists()
+    assert_problem(owner_api.get(f"/api/v1/services/{huge}/"), 404)
