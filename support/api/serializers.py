@@ -5,11 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Service
+from portal.db import MAX_ID
 from portal.net import absolute_url
 from support.status.models import ComponentStatus, Incident, IncidentStatus
 from support.tickets.models import Priority, Ticket
-
-MAX_ID = 2**63 - 1  # the largest id the database holds (bigint): larger ones are a bad request
 
 
 class PersonSerializer(serializers.Serializer):
