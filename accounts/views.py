@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.db import MAX_ID
 from portal.views import set_language_cookie
 
 from .access import TwoFactorRequiredError, has_two_factor, require_two_factor, with_two_factor
@@ -33,12 +34,22 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
+def _posted_id(request, name):
+    """The id posted as `name`, or None when it can't be one (not a number, out of range)."""
+    value = request.POST.get(name, "")
+    if not value.isdecimal() or not 0 < int(value) <= MAX_ID:
+        return None
+    return int(value)
+
+
 @login_required
 @require_POST
 def switch_organization(request):
+    organization_id = _posted_id(request, "organization")
+    if organization_id is None:
+        raise Http404
     membership = get_object_or_404(
-        request.user.memberships.select_related("organization"),
-        organization_id=request.POST.get("organization"),
+        request.user.memberships.select_related("organization"), organization_id=organization_id
     )
     request.user.current_organization = membership.organization
     request.user.save(update_fields=["current_organization"])

@@ -12,6 +12,7 @@ from functools import wraps
 from django.conf import settings
 
 REPLICA = "replica"
+MAX_ID = 2**63 - 1  # the largest id a table holds (bigint): a larger one can't name a row
 PIN_COOKIE = "use_primary"
 _replica_reads = ContextVar("replica_reads", default=False)
 

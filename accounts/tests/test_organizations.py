@@ -1,3 +1,5 @@
+import pytest
+
 from accounts.models import Membership, Organization, Service
 from conftest import make_organization
 
@@ -65,3 +67,12 @@ def test_services_are_listed_without_a_stray_separator(client, owner, organizati
     client.force_login(owner)
     page = client.get("/accounts/organization/").content.decode()
     assert '<small class="muted">Dedicated server · FRA1</small>' in page
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "abc", "1.5", ""])
+def test_switching_to_a_malformed_organization_is_404(client, owner, organization, value):
+    client.force_login(owner)
+    response = client.post("/accounts/organization/switch/", {"organization": value})
+    assert response.status_code == 404
+    owner.refresh_from_db()
+    assert owner.current_organization in (None, organization)

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Service
+from portal.db import MAX_ID
 from portal.net import absolute_url
 from support.status.models import ComponentStatus, Incident, IncidentStatus
 from support.tickets.models import Priority, Ticket
@@ -78,7 +79,7 @@ class TicketCreateSerializer(serializers.Serializer):
     category = serializers.SlugField(help_text="A category's slug, e.g. `website-down`.")
     priority = serializers.ChoiceField(choices=Priority.choices, default="P2")
     service = serializers.IntegerField(
-        required=False, allow_null=True, help_text="One of your services' ids."
+        required=False, allow_null=True, max_value=MAX_ID, help_text="One of your services' ids."
     )
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
@@ -113,7 +114,7 @@ class MessageCreateSerializer(serializers.Serializer):
 class TicketFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    service = serializers.IntegerField(required=False, min_value=1)
+    service = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only tickets with activity at or after this time."
     )

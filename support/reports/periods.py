@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 MAX_DAYS = 731
+FIRST_YEAR = 2000  # reports cover FIRST_YEAR to next year; other dates are not a report's
 
 
 def month_start(day):
@@ -23,17 +24,24 @@ def add_months(day, months):
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def within_reports(day):
+    """`day` if a report can cover it (FIRST_YEAR to next year), else None."""
+    this_year = timezone.localdate(timezone=timezone.get_default_timezone()).year
+    return day if FIRST_YEAR <= day.year <= this_year + 1 else None
+
+
 def parse_month(text):
-    """A date for "YYYY-MM", or None."""
+    """A date for "YYYY-MM" within the reports' years, or None."""
     try:
-        return datetime.datetime.strptime(text or "", "%Y-%m").date()
+        return within_reports(datetime.datetime.strptime(text or "", "%Y-%m").date())
     except ValueError:
         return None
 
 
 def parse_day(text):
+    """A date for "YYYY-MM-DD" within the reports' years, or None."""
     try:
-        return datetime.date.fromisoformat(text or "")
+        return within_reports(datetime.date.fromisoformat(text or ""))
     except ValueError:
         return None
 

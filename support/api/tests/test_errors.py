@@ -1,11 +1,14 @@
 """The token lifecycle as the API sees it, and the error answers."""
 
+import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 
 from support.apitokens.models import ApiToken, create_token
+from support.tickets.models import Ticket
 
 from .conftest import bearer
 
@@ -120,3 +123,36 @@ def test_unknown_addresses_are_404_problems(owner_api):
 def test_malformed_json_is_400(owner_api):
     response = owner_api.post("/api/v1/tickets/", b"{", content_type="application/json")
     assert_problem(response, 400)
+
+
+def cursor(position):
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+@pytest.mark.parametrize("position", ["2026-13-99", "xyz", "9999-99-99", ""])
+@pytest.mark.parametrize("url", ["/api/v1/tickets/", "/api/v1/incidents/"])
+def test_a_cursor_with_a_bad_position_is_400(owner_api, url, position):
+    body = assert_problem(owner_api.get(url, {"cursor": cursor(position)}), 400)
+    assert body["errors"][0]["pointer"] == "#/cursor"
+
+
+@pytest.mark.parametrize(
+    "position",
+    ["2026-11-30 08:50:00+00:00", "0001-01-01 00:00:00+14:00", "9999-12-31 23:59:59-14:00"],
+)
+@pytest.mark.parametrize("url", ["/api/v1/tickets/", "/api/v1/incidents/"])
+def test_a_cursor_with_a_good_position_is_a_page(owner_api, url, position):
+    response = owner_api.get(url, {"cursor": cursor(position)})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
+
+
+def test_an_id_too_large_for_the_database_is_400(owner_api, service):
+    huge = "99999999999999999999999"
+    body = assert_problem(owner_api.get("/api/v1/tickets/", {"service": huge}), 400)
+    assert body["errors"][0]["pointer"] == "#/service"
+    new = {"category": "website-down", "subject": "Down", "description": "…", "service": huge}
+    body = assert_problem(owner_api.post("/api/v1/tickets/", new, format="json"), 400)
+    assert body["errors"][0]["pointer"] == "#/service"
+    assert not Ticket.objects.exists()
+    assert_problem(owner_api.get(f"/api/v1/services/{huge}/"), 404)

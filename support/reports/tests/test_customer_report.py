@@ -133,3 +133,8 @@ def test_the_report_email_stops_with_one_click(october, organization, owner, sen
     mail.outbox.clear()
     assert send_monthly_reports(today=at(11, 1).date()) == 0  # she was the only recipient
     assert owner.email not in {m.to[0] for m in send_queued_mail()}
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "1999-12", "garbage"])
+def test_a_month_outside_the_reports_is_404(owner_client, month):
+    assert owner_client.get(f"/reports/{month}/").status_code == 404

@@ -376,3 +376,29 @@ def test_the_filter_lists_draw_as_djangos_select_does(october, engineer):
     assert f'<option value="{acme().pk}" selected>Acme Corp</option>' in str(
         filters["organization"]
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/reports/sla/?month=9999-12",
+        "/admin/reports/sla/?start=9999-12-31&end=9999-12-31",
+        "/admin/reports/sla/?start=0001-01-01&end=0001-01-01",
+        "/admin/reports/volume/?start=0001-01-01&end=0001-01-02",
+        "/admin/reports/agents/?month=0001-01",
+        "/admin/reports/problems/?start=9999-12-30&end=9999-12-31",
+        "/admin/reports/problems/?start=9999-12-30&end=9999-12-31&format=csv",
+        "/admin/reports/credits/?month=9999-12",
+        "/admin/reports/credits/?month=0001-01&format=csv",
+    ],
+)
+def test_dates_outside_the_reports_show_the_current_month(admin_user, client, url):
+    """As for dates that don't parse (?month=garbage)."""
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    current = Period.from_query({})
+    if "format=csv" in url:
+        assert current.slug in response["Content-Disposition"]
+    else:
+        assert response.context["period"] == current
