@@ -3,7 +3,7 @@ service functions as the web pages (support.tickets)."""
 
 from django.db import IntegrityError
 from django.db.models import Prefetch
-from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from support.apitokens.models import Scope
 from support.tickets import services
+from support.tickets.downloads import download_response
 from support.tickets.forms import ReplyForm, TicketForm, extra_field_name
 from support.tickets.models import Attachment, Category, Message, Ticket
 from support.tickets.views import clean_query
@@ -395,14 +396,6 @@ class TicketAttachment(ApiView):
         if attachment is None:
             raise exceptions.NotFound
         try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, ValueError):
+            return download_response(attachment)
+        except Http404:
             raise exceptions.NotFound from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

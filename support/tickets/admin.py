@@ -9,7 +9,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db.models import BLANK_CHOICE_DASH, Exists, F, OuterRef, Q
 from django.db.models.functions import JSONObject
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +35,7 @@ from . import presence, queues, services
 from .cache import ticket_page
 from .calendars import load_public_holidays
 from .context import customer_context
+from .downloads import download_response
 from .forms import AttachmentsField, PlainChoiceIterator
 from .models import (
     Attachment,
@@ -925,15 +926,7 @@ class TicketAdmin(ModelAdmin):
     def download(self, request, ticket_id, pk):
         if not self.has_view_permission(request):
             raise Http404
-        attachment = get_object_or_404(Attachment, ticket_id=ticket_id, pk=pk)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return download_response(get_object_or_404(Attachment, ticket_id=ticket_id, pk=pk))
 
     def presence_view(self, request, ticket_id):
         """Polled by the ticket page: who else has it open or is typing, and what was written

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from support.status.models import active_notices_for
 from support.status.service_pages import get_service_for_user, visible_services
 
 from . import services
+from .downloads import download_response
 from .forms import CATEGORY_FIELDS, ReplyForm, TicketForm, UrgencyForm
 from .models import Attachment, Message, Ticket, TimelineEvent
 
@@ -385,19 +386,7 @@ def attachment_download(request, reference, pk, name):
     )
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(attachment)
 
 
 def dashboard_panel(request):

@@ -192,3 +192,7 @@ def test_staff_download_attachments(agent_client, ticket, owner):
     url = reverse("admin:tickets_ticket_attachment", args=[ticket.pk, attachment.pk])
     response = agent_client.get(url)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    attachment.file.delete(save=False)  # gone from storage (a lost disk, a half-done restore)
+    assert agent_client.get(url).status_code == 404
