@@ -16,7 +16,7 @@ from accounts.models import User
 from support.apitokens.models import Scope
 from support.tickets import services
 from support.tickets.downloads import download_response
-from support.tickets.forms import ReplyForm, TicketForm, extra_field_name
+from support.tickets.forms import CATEGORY_FIELDS, ReplyForm, TicketForm, extra_field_name
 from support.tickets.models import Attachment, Category, Message, Ticket
 from support.tickets.views import clean_query
 
@@ -245,6 +245,11 @@ class TicketList(UploadView):
             "form_token": "",
             "follow_up": "",
         }
+        known = {key for key, _label, _kind in CATEGORY_FIELDS.get(category.slug, [])}
+        unknown = sorted(set(data.get("fields", {})) - known)
+        if unknown:
+            no_such = [_("This category has no such field.")]
+            raise problems.Invalid({f"fields/{key}": no_such for key in unknown})
         for key, value in data.get("fields", {}).items():
             values[extra_field_name(data["category"], key)] = value
         form_data = MultiValueDict({key: [value] for key, value in values.items()})

@@ -4,12 +4,14 @@ import mimetypes
 import re
 import secrets
 import unicodedata
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -26,6 +28,10 @@ MAX_FILES = 10
 TEXT_LIMIT = 20000
 
 # Category-specific questions: slug → [(key, label, kind)], kind "url" or "text".
+# When a problem may have started: a day's slack for clocks and time zones, ten years back.
+PROBLEM_START_SKEW = timedelta(days=1)
+PROBLEM_START_LIMIT = timedelta(days=3653)
+
 CATEGORY_FIELDS = {
     "website-down": [
         ("url", gettext_lazy("Address (URL) of the affected site"), "url"),
@@ -413,6 +419,17 @@ class TicketForm(forms.Form):
 
     def colleagues_part(self):
         return self.part("colleagues")
+
+    def clean_problem_started_at(self):
+        started = self.cleaned_data["problem_started_at"]
+        if started is None:
+            return None
+        now = timezone.now()
+        if started > now + PROBLEM_START_SKEW:
+            raise forms.ValidationError(_("That time is still to come."))
+        if started < now - PROBLEM_START_LIMIT:
+            raise forms.ValidationError(_("That is more than ten years ago."))
+        return started
 
     def extra_values(self):
         category = self.cleaned_data.get("category")

@@ -180,3 +180,25 @@ def test_list_queries_do_not_grow_with_rows(owner_api, open_ticket):
     # request also records the token's last use
     assert len(eleven) == 3
     assert len(one) == 4
+
+
+def test_unknown_details_and_impossible_start_times_are_refused(owner_api):
+    response = owner_api.post(
+        "/api/v1/tickets/",
+        {**NEW, "fields": {"url": "https://a.example", "zzz": "x"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {e["pointer"] for e in response.json()["errors"]} == {"#/fields/zzz"}
+    for started in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"):
+        response = owner_api.post(
+            "/api/v1/tickets/", {**NEW, "problem_started_at": started}, format="json"
+        )
+        assert response.status_code == 400, started
+        assert {e["pointer"] for e in response.json()["errors"]} == {"#/problem_started_at"}
+    assert not Ticket.objects.exists()
+    yesterday = (timezone.now() - timedelta(days=1)).isoformat()
+    response = owner_api.post(
+        "/api/v1/tickets/", {**NEW, "problem_started_at": yesterday}, format="json"
+    )
+    assert response.status_code == 201
