@@ -145,7 +145,7 @@ TEMPLATES = [
                 "portal.context_processors.site",
                 "accounts.context_processors.organizations",
             ],
-            "builtins": ["portal.templatetags.dates"],
+            "builtins": ["portal.templatetags.dates", "portal.templatetags.words"],
         },
     },
 ]

@@ -112,3 +112,14 @@ def test_a_language_link_does_not_change_a_saved_preference(client, owner, organ
     owner.refresh_from_db()
     assert owner.language == "en"  # only the form (POST, with its CSRF token) saves it
     assert 'lang="zh-Hans"' in client.get("/").content.decode()  # this browser's cookie
+
+
+def test_a_label_ends_with_its_languages_colon():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    line = Template('{{ _("Priority")|label }}P1')
+    with translation.override("en"):
+        assert line.render(Context()) == "Priority: P1"
+    with translation.override("zh-hans"):
+        assert line.render(Context()) == "优先级：P1"  # full-width, no space after
