@@ -123,3 +123,18 @@ def test_a_label_ends_with_its_languages_colon():
         assert line.render(Context()) == "Priority: P1"
     with translation.override("zh-hans"):
         assert line.render(Context()) == "优先级：P1"  # full-width, no space after
+
+
+def test_a_list_is_separated_as_its_language_does():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    names = Template(
+        "{% for name in names %}{{ name }}{% if not forloop.last %}{% list_separator %}"
+        "{% endif %}{% endfor %}"
+    )
+    context = {"names": ["Web 服务器", "MySQL 数据库", "DNS"]}
+    with translation.override("en"):
+        assert names.render(Context(context)) == "Web 服务器, MySQL 数据库, DNS"
+    with translation.override("zh-hans"):
+        assert names.render(Context(context)) == "Web 服务器、MySQL 数据库、DNS"
