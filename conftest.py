@@ -193,6 +193,24 @@ def owner_client(client, owner, organization):
     return client
 
 
+def serve_collected_static(route):
+    """For Playwright: the test server serves no collected files (pages name them by their
+    hashed names), so answer from STATIC_ROOT, as whitenoise does in production (collected by
+    scripts/test)."""
+    import mimetypes
+    from pathlib import Path
+
+    from django.conf import settings
+
+    relative = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
+    path = Path(settings.STATIC_ROOT) / relative
+    if not path.is_file():
+        route.fulfill(status=404, body="")
+        return
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    route.fulfill(status=200, body=path.read_bytes(), headers={"Content-Type": kind})
+
+
 @pytest.fixture
 def browser_page(live_server):
     """A page in Debian's Chromium driven by Playwright, for journeys through real pages."""
@@ -217,6 +235,7 @@ def browser_page(live_server):
             ],
         )
         context = browser.new_context(base_url=live_server.url, locale="en-US")
+        context.route("**/static/**", serve_collected_static)  # the page's own CSS and JS
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page

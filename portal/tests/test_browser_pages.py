@@ -10,15 +10,14 @@ One browser; one context per width and language; the demo data once. Problems ar
 collected over all pages and reported together.
 """
 
-import mimetypes
 import os
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from accounts.demo import PASSWORD
+from conftest import serve_collected_static
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -169,18 +168,6 @@ def check_page(page, axe, path, width, language, errors):
     return problems
 
 
-def serve_static(route):
-    """The test server has no collected files to serve: answer from STATIC_ROOT, as
-    whitenoise does in production (hashed names, collected by scripts/test)."""
-    relative = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
-    path = Path(settings.STATIC_ROOT) / relative
-    if not path.is_file():
-        route.fulfill(status=404, body="")
-        return
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    route.fulfill(status=200, body=path.read_bytes(), headers={"Content-Type": kind})
-
-
 def seed_demo():
     """The demo people, tickets, status and articles (not the survey history: not needed)."""
     from accounts import demo as accounts_demo
@@ -230,7 +217,7 @@ def test_every_main_page_looks_right_at_both_widths_in_both_languages(live_serve
                 context.add_cookies(
                     [{"name": "django_language", "value": language, "url": live_server.url}]
                 )
-                context.route("**/static/**", serve_static)
+                context.route("**/static/**", serve_collected_static)
                 page = context.new_page()
                 page.set_default_timeout(30000)
                 errors = []
