@@ -14,6 +14,12 @@ from django.db.models import Exists, OuterRef
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
 
+def is_active_member(user, organization_id):
+    """`user` is active and still a member of the organisation (links mailed to a member,
+    such as survey invitations, stop working when they leave)."""
+    return user.is_active and user.memberships.filter(organization_id=organization_id).exists()
+
+
 def has_two_factor(user):
     """An authenticator app or a security key (passkey) is set up."""
     return is_mfa_enabled(user, SECOND_FACTORS)

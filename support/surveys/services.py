@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import is_active_member
 from accounts.models import Membership
 from accounts.staff_groups import ENGINEERS
 from portal.emails import send_email_to_user
@@ -82,17 +83,10 @@ def read_nps_token(token):
         .filter(pk=payload.get("i"))
         .first()
     )
-    if invitation is None or not is_member(invitation.person, invitation.organization_id):
+    if invitation is None or not is_active_member(invitation.person, invitation.organization_id):
         return None
     score = payload.get("s")
     return invitation, score if score in range(0, 11) else None
-
-
-def is_member(person, organization_id):
-    return (
-        person.is_active
-        and Membership.objects.filter(user=person, organization_id=organization_id).exists()
-    )
 
 
 def csat_url(ticket, person, rating=None):

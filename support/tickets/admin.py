@@ -28,6 +28,7 @@ from accounts.models import Membership, User
 from portal.dates import format_datetime, format_relative, kept_per_locale
 from portal.kept_sql import KeptQuery
 from portal.markdown import render_markdown
+from portal.templatetags.words import list_separator
 from support.oncall import paging
 from support.oncall.admin import oncall_summary
 
@@ -1041,7 +1042,7 @@ class TicketAdmin(ModelAdmin):
                 done = _("Reply sent.") if form.action == "reply" else _("Internal note added.")
                 if changes:
                     # The same click saved the properties too: say which.
-                    labels = ", ".join(str(form.fields[field].label) for field in changes)
+                    labels = list_separator().join(str(form.fields[f].label) for f in changes)
                     done = _("%(done)s Also changed: %(fields)s.") % {
                         "done": done,
                         "fields": labels,

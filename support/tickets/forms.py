@@ -27,11 +27,11 @@ from .models import PRIORITY_EXPLANATIONS, Category, Priority, SlaPolicy
 MAX_FILES = 10
 TEXT_LIMIT = 20000
 
-# Category-specific questions: slug → [(key, label, kind)], kind "url" or "text".
 # When a problem may have started: a day's slack for clocks and time zones, ten years back.
 PROBLEM_START_SKEW = timedelta(days=1)
 PROBLEM_START_LIMIT = timedelta(days=3653)
 
+# Category-specific questions: slug → [(key, label, kind)], kind "url" or "text".
 CATEGORY_FIELDS = {
     "website-down": [
         ("url", gettext_lazy("Address (URL) of the affected site"), "url"),
